@@ -1,0 +1,73 @@
+/**
+ * Domain errors. Each carries a stable `code` that the wire layer maps to a dialect's status and
+ * error body in one place (src/wire/cce/error-map.ts); nothing here knows about HTTP.
+ */
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'OPERATION_PENDING'
+  | 'INVALID_TRANSITION'
+  | 'UNAUTHENTICATED'
+  | 'SIGNATURE_EXPIRED'
+  | 'QUOTA_EXCEEDED'
+  | 'INTERNAL'
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode
+  constructor(code: DomainErrorCode, message: string) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Input that can never succeed; `field` names the offending request field when there is one. */
+export class ValidationError extends DomainError {
+  readonly field: string | undefined
+  constructor(message: string, field?: string) {
+    super('VALIDATION_FAILED', message)
+    this.field = field
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message)
+  }
+}
+
+export class AlreadyExistsError extends DomainError {
+  constructor(message: string) {
+    super('ALREADY_EXISTS', message)
+  }
+}
+
+/**
+ * Helm refuses an upgrade while another operation is pending (errPending); CCE wraps that in a
+ * message containing "Update release is forbidden", which terraform retries on.
+ */
+export class OperationPendingError extends DomainError {
+  constructor(message: string) {
+    super('OPERATION_PENDING', message)
+  }
+}
+
+/** A lifecycle move the transition table does not allow (a bug or a race, never user input). */
+export class InvalidTransitionError extends DomainError {
+  constructor(message: string) {
+    super('INVALID_TRANSITION', message)
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message: string, code: 'UNAUTHENTICATED' | 'SIGNATURE_EXPIRED' = 'UNAUTHENTICATED') {
+    super(code, message)
+  }
+}
+
+export class QuotaExceededError extends DomainError {
+  constructor(message: string) {
+    super('QUOTA_EXCEEDED', message)
+  }
+}
