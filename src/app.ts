@@ -1,0 +1,112 @@
+/**
+ * The app factory: wires storage → service → wire for one emulator instance. It never
+ * listens; src/server.ts and src/cli.ts own the process.
+ */
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Clock } from './clock.js'
+import type { EmulatorConfig } from './config.js'
+import { OpenChartCatalog } from './releases/open-chart-catalog.js'
+import { seededRandom } from './releases/progression.js'
+import { ReleaseService } from './releases/release-service.js'
+import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
+import type { DatabaseHandle } from './storage/db.js'
+import { SqliteReleaseRepository } from './storage/release-repository.js'
+import { VERSION } from './version.js'
+import { CceErrorSchema } from './wire/common/schemas.js'
+import { mapCceError } from './wire/cce/error-map.js'
+import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
+import { releaseRoutes } from './wire/cce/release-routes.js'
+import { controlRoutes } from './wire/control/routes.js'
+import { WireError } from './wire/errors.js'
+import { registerJsonParser } from './wire/json-body.js'
+import { newRequestId, presenceCheck, registerRequestContext } from './wire/request-context.js'
+
+export interface AppDeps {
+  config: EmulatorConfig
+  db: DatabaseHandle
+  clock: Clock
+  /** A pino logger, or false for none (tests). */
+  logger: FastifyBaseLogger | false
+  /** Randomness for lifecycle jitter; seeded in tests. */
+  random?: () => number
+}
+
+export interface EmulatorApp {
+  app: FastifyInstance
+  releases: ReleaseService
+  lifecycle: LifecycleSettings
+}
+
+export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
+  const { config, db, clock } = deps
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    genReqId: newRequestId,
+    bodyLimit: config.bodyLimit,
+    // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(Date.now()))
+  const releases = new ReleaseService({
+    repo: new SqliteReleaseRepository(db),
+    charts: new OpenChartCatalog(),
+    clock,
+    scheduler: new ProfileScheduler(lifecycle),
+  })
+
+  registerJsonParser(app)
+  registerRequestContext(app, config.defaultProjectId)
+  for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema]) {
+    app.addSchema(schema)
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'CCE release emulator', version: VERSION, description: "Huawei Cloud CCE's Helm chart and release API, emulated" },
+      tags: [
+        { name: 'CCE releases', description: '/cce/cam/v3' },
+        { name: 'Autopilot releases', description: '/autopilot/cam/v3' },
+        { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  })
+
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = mapCceError(err)
+    if (mapped.internal) req.log.error({ err }, 'request failed')
+    else req.log.debug({ err: (err as Error).message, status: mapped.statusCode }, 'request refused')
+    return reply.code(mapped.statusCode).type('application/json').send(mapped.body)
+  })
+  app.setNotFoundHandler((req, reply) => {
+    const { body } = mapCceError(new WireError(404, 'APIGW.0101', `The API does not exist or has not been published in the environment: ${req.method} ${req.url.split('?')[0]}`))
+    return reply.code(404).type('application/json').send(body)
+  })
+
+  const auth = presenceCheck(config.auth)
+  for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
+    await app.register(
+      async (scoped) => {
+        scoped.addHook('onRequest', auth)
+        await scoped.register(releaseRoutes, { flavor, releases })
+      },
+      { prefix },
+    )
+  }
+  await app.register(controlRoutes, {
+    prefix: '/_emulator',
+    version: VERSION,
+    startedAt: clock.now(),
+    database: config.db === ':memory:' ? 'memory' : 'file',
+    lifecycle: () => lifecycle.profileName,
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  return { app, releases, lifecycle }
+}

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto'
+import { isMap, isScalar, parseDocument, type Document } from 'yaml'
+import { ValidationError } from '../errors.js'
+
+export interface ChartMetadata {
+  apiVersion: string
+  name: string
+  version: string
+  description: string
+  icon: string
+  appVersion: string
+}
+
+const FIELD = 'content'
+const CHART_NAME_MAX = 64
+
+/**
+ * Helm itself only rejects names that are empty, `.`/`..` or contain a path separator
+ * (pkg/chart/metadata.go), and `helm create` allows `^[a-zA-Z0-9._-]+$`. CCE names charts in
+ * URLs, OBS object keys and `{name}-{version}.tgz` file names, so we take the conservative
+ * DNS-label-like subset that every public chart we know of already satisfies.
+ */
+const CHART_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/
+
+/**
+ * CCE documents chart versions as `MAJOR.MINOR[.PATCH]`, each an integer 0-99. That is far
+ * stricter than Helm (full SemVer 2, pre-release and build metadata allowed): `1.0.0-rc.1`,
+ * `100.0.0` and `v1.0.0` all install with Helm but CCE rejects them, and so do we.
+ * Leading zeros are refused because SemVer forbids them and `01.0` vs `1.0` would otherwise
+ * name the same chart twice.
+ */
+const CHART_VERSION = /^(0|[1-9]\d?)\.(0|[1-9]\d?)(\.(0|[1-9]\d?))?$/
+
+/** Anchors are legitimate in values files; a few hundred aliases is not a "billion laughs". */
+const MAX_ALIAS_COUNT = 100
+
+/**
+ * Parses YAML the same safe way for both files: core schema only (no custom or language
+ * tags), duplicate keys are errors, merge keys allowed because Helm's go-yaml supports them.
+ */
+function parseYaml(text: string, file: string): Document.Parsed {
+  const doc = parseDocument(text, { schema: 'core', customTags: [], merge: true, uniqueKeys: true, prettyErrors: true })
+  const first = doc.errors[0]
+  if (first !== undefined) {
+    throw new ValidationError(`${file} is not valid YAML: ${firstLine(first.message)}`, FIELD)
+  }
+  return doc
+}
+
+function toPlainObject(doc: Document.Parsed, file: string): Record<string, unknown> {
+  if (doc.contents === null) return {}
+  if (!isMap(doc.contents)) {
+    throw new ValidationError(`${file} must be a YAML mapping at the top level`, FIELD)
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>
+  } catch (err) {
+    // The only realistic failure here is the alias-count guard tripping.
+    throw new ValidationError(`${file} could not be loaded: ${firstLine(errorMessage(err))}`, FIELD)
+  }
+}
+
+/**
+ * Reads a scalar as the author wrote it, so `version: 1.10` stays "1.10" instead of becoming
+ * the number 1.1. Helm would refuse a non-string there; being lenient costs nothing.
+ */
+function scalarText(doc: Document.Parsed, key: string): string | undefined {
+  const node = doc.get(key, true)
+  if (node === undefined || node === null) return undefined
+  if (!isScalar(node)) {
+    throw new ValidationError(`Chart.yaml: ${key} must be a string`, FIELD)
+  }
+  if (node.value === null) return undefined
+  if (typeof node.value === 'string') return node.value
+  return node.source ?? String(node.value)
+}
+
+/**
+ * @param folderName the archive's top-level folder; Helm derives the chart's identity from it
+ *   and `helm package` always writes `<name>/…`, so a mismatch means a hand-made archive.
+ */
+export function parseChartMetadata(text: string, folderName: string): ChartMetadata {
+  const doc = parseYaml(text, 'Chart.yaml')
+  toPlainObject(doc, 'Chart.yaml')
+
+  const apiVersion = scalarText(doc, 'apiVersion') ?? ''
+  if (apiVersion === '') {
+    throw new ValidationError('Chart.yaml: apiVersion is required', FIELD)
+  }
+  if (apiVersion === 'v1') {
+    throw new ValidationError(
+      'Chart.yaml: apiVersion v1 is a Helm 2 chart; CCE only accepts Helm 3 charts (apiVersion: v2)',
+      FIELD,
+    )
+  }
+  if (apiVersion !== 'v2') {
+    throw new ValidationError(`Chart.yaml: unsupported apiVersion "${apiVersion}" (expected v2)`, FIELD)
+  }
+
+  const name = scalarText(doc, 'name') ?? ''
+  if (name === '') throw new ValidationError('Chart.yaml: name is required', FIELD)
+  if (name.length > CHART_NAME_MAX) {
+    throw new ValidationError(`Chart.yaml: name must be at most ${CHART_NAME_MAX} characters`, FIELD)
+  }
+  if (!CHART_NAME.test(name)) {
+    throw new ValidationError(
+      `Chart.yaml: name "${name}" is invalid; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit`,
+      FIELD,
+    )
+  }
+  if (name !== folderName) {
+    throw new ValidationError(
+      `chart folder "${folderName}" does not match Chart.yaml name "${name}"; the package's top folder must be named after the chart`,
+      FIELD,
+    )
+  }
+
+  const version = scalarText(doc, 'version') ?? ''
+  if (version === '') throw new ValidationError('Chart.yaml: version is required', FIELD)
+  if (!CHART_VERSION.test(version)) {
+    throw new ValidationError(
+      `Chart.yaml: version "${version}" is invalid; CCE requires MAJOR.MINOR[.PATCH] with each part an integer 0-99`,
+      FIELD,
+    )
+  }
+
+  return {
+    apiVersion,
+    name,
+    version,
+    description: scalarText(doc, 'description') ?? '',
+    icon: scalarText(doc, 'icon') ?? '',
+    appVersion: scalarText(doc, 'appVersion') ?? '',
+  }
+}
+
+/** A chart without values.yaml is valid Helm; its defaults are simply empty. */
+export function parseValuesYaml(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {}
+  return toPlainObject(parseYaml(text, 'values.yaml'), 'values.yaml')
+}
+
+export function chartPackageFileName(name: string, version: string): string {
+  return `${name}-${version}.tgz`
+}
+
+/**
+ * UUID-shaped id derived from name+version (SHA-1, RFC 4122 version-5 and variant bits set),
+ * so preloaded charts keep the same id across restarts and machines. It is not a namespaced
+ * v5 UUID; nothing needs to recompute it elsewhere.
+ */
+export function stableChartId(name: string, version: string): string {
+  const bytes = createHash('sha1').update(`cce-chart:${name}:${version}`).digest().subarray(0, 16)
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,139 @@
+/**
+ * Configuration: pure and validated. Precedence: command-line flag > CCE_EMULATOR_<FLAG>
+ * environment variable > default. Errors say how to fix them.
+ */
+import { parseArgs } from 'node:util'
+import { isProfileName, type ProfileName } from './releases/progression.js'
+
+export type AuthMode = 'off' | 'presence'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface EmulatorConfig {
+  host: string
+  port: number
+  /** A file path, or ':memory:'. */
+  db: string
+  auth: AuthMode
+  lifecycle: ProfileName
+  logLevel: LogLevel
+  /** Project used when a request carries no X-Project-Id. */
+  defaultProjectId: string
+  /** Largest JSON request body accepted, in bytes. */
+  bodyLimit: number
+}
+
+interface Option {
+  flag: string
+  env: string
+  help: string
+  default: string
+  parse: (raw: string, source: string) => unknown
+}
+
+export class ConfigError extends Error {}
+
+const AUTH_MODES: readonly AuthMode[] = ['off', 'presence']
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+const oneOf = <T extends string>(allowed: readonly T[]) => (raw: string, source: string): T => {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  throw new ConfigError(`${source} must be one of ${allowed.join(', ')} (got "${raw}")`)
+}
+
+const OPTIONS: Record<keyof EmulatorConfig, Option> = {
+  host: { flag: 'host', env: 'CCE_EMULATOR_HOST', default: '127.0.0.1', help: 'address to listen on', parse: (s) => s },
+  port: {
+    flag: 'port',
+    env: 'CCE_EMULATOR_PORT',
+    default: '8080',
+    help: 'port to listen on (0 picks a free one)',
+    parse: (s, source) => {
+      const n = Number(s)
+      if (!/^\d+$/.test(s) || n > 65535) throw new ConfigError(`${source} must be a port number 0-65535 (got "${s}")`)
+      return n
+    },
+  },
+  db: { flag: 'db', env: 'CCE_EMULATOR_DB', default: './data/emulator.db', help: "SQLite file, or ':memory:'", parse: (s) => s },
+  auth: {
+    flag: 'auth',
+    env: 'CCE_EMULATOR_AUTH',
+    default: 'presence',
+    help: 'off | presence (401 unless X-Auth-Token or an SDK-HMAC-SHA256 Authorization header is sent)',
+    parse: oneOf(AUTH_MODES),
+  },
+  lifecycle: {
+    flag: 'lifecycle',
+    env: 'CCE_EMULATOR_LIFECYCLE',
+    default: 'fast',
+    help: 'fast | realistic | manual: how fast installs, upgrades, rollbacks and deletes finish',
+    parse: (s, source) => {
+      if (isProfileName(s)) return s
+      throw new ConfigError(`${source} must be one of fast, realistic, manual (got "${s}")`)
+    },
+  },
+  logLevel: { flag: 'log-level', env: 'CCE_EMULATOR_LOG_LEVEL', default: 'info', help: LOG_LEVELS.join(' | '), parse: oneOf(LOG_LEVELS) },
+  defaultProjectId: {
+    flag: 'project-id',
+    env: 'CCE_EMULATOR_PROJECT_ID',
+    default: 'default',
+    help: 'project used for requests without X-Project-Id',
+    parse: (s, source) => {
+      if (/^[A-Za-z0-9_-]{1,64}$/.test(s)) return s
+      throw new ConfigError(`${source} must be 1-64 letters, digits, '_' or '-' (got "${s}")`)
+    },
+  },
+  bodyLimit: {
+    flag: 'body-limit',
+    env: 'CCE_EMULATOR_BODY_LIMIT',
+    default: String(1024 * 1024),
+    help: 'largest JSON body in bytes (Helm stores a release in a 1 MiB Secret)',
+    parse: (s, source) => {
+      const n = Number(s)
+      if (!/^\d+$/.test(s) || n < 1024) throw new ConfigError(`${source} must be a byte count of at least 1024 (got "${s}")`)
+      return n
+    },
+  },
+}
+
+export type ParsedArgs = { help: true } | { help: false; config: EmulatorConfig }
+
+export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): ParsedArgs {
+  const entries = Object.entries(OPTIONS) as Array<[keyof EmulatorConfig, Option]>
+  let values: Record<string, string | boolean | undefined>
+  try {
+    ;({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(entries.map(([, o]) => [o.flag, { type: 'string' as const }])),
+      },
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}; run with --help to see the options`)
+  }
+  if (values.help) return { help: true }
+  const config = Object.fromEntries(
+    entries.map(([key, o]) => {
+      const flagValue = values[o.flag]
+      if (typeof flagValue === 'string') return [key, o.parse(flagValue, `--${o.flag}`)]
+      const envValue = env[o.env]
+      if (envValue !== undefined && envValue !== '') return [key, o.parse(envValue, o.env)]
+      return [key, o.parse(o.default, 'default')]
+    }),
+  ) as unknown as EmulatorConfig
+  return { help: false, config }
+}
+
+export function helpText(): string {
+  const lines = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.help}\n  ${''.padEnd(14)} env ${o.env}, default ${o.default}`)
+  return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --help, -h     show this help\n`
+}
+
+/** Defaults for in-process use and tests. */
+export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
+  const parsed = loadConfig([], {})
+  if (parsed.help) throw new Error('unreachable')
+  return { ...parsed.config, ...overrides }
+}

@@ -1,0 +1,51 @@
+/** What the release domain needs from the outside world; storage and charts implement these. */
+import type { Effects, Schedule } from './lifecycle.js'
+import type { ChartRef, Operation, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
+
+export interface ReleaseFilter {
+  namespace?: string | undefined
+  chartId?: string | undefined
+}
+
+export interface ReleaseRepository {
+  /** Runs fn atomically; fn must be synchronous. */
+  transaction<T>(fn: () => T): T
+  /** Every revision of a release, oldest first; [] when the release does not exist. */
+  history(key: ReleaseKey): Revision[]
+  latest(key: ReleaseKey): Revision | null
+  /** The latest revision of each release in a scope, ordered by namespace then name. */
+  list(scope: Scope, filter: ReleaseFilter): Revision[]
+  pending(key: ReleaseKey): PendingOperation | null
+  /** Pending operations due at or before `now`, earliest first. */
+  due(now: Date, limit: number): PendingOperation[]
+  /** Cheap check used on every read: is anything due? */
+  hasDue(now: Date): boolean
+  apply(key: ReleaseKey, effects: Effects): void
+}
+
+/** A Kubernetes object a release would create, as show_resources reports it. */
+export interface KubeResource {
+  kind: string
+  name: string
+  namespace: string
+}
+
+export interface ResolvedChart {
+  ref: ChartRef
+  /** The chart's values.yaml. */
+  defaults: Values
+}
+
+export interface ChartCatalog {
+  /**
+   * The chart a release installs. `version` is what the request asked for (create) or
+   * undefined (update, whose body carries no version). Throws NotFoundError / ValidationError.
+   */
+  resolve(scope: Scope, chartId: string, version: string | undefined, current: ChartRef | null): ResolvedChart
+  resources(scope: Scope, chart: ChartRef, releaseName: string, namespace: string): KubeResource[]
+}
+
+/** Decides when and how an operation that starts now will end. */
+export interface Scheduler {
+  schedule(operation: Operation, key: ReleaseKey, now: Date): Schedule
+}

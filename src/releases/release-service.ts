@@ -1,0 +1,189 @@
+/**
+ * Release operations: load history → pure lifecycle plan → store the effects, in one
+ * transaction. Due pending work is settled before every read, so state advances on read
+ * without timers and resumes after a restart.
+ */
+import type { Clock } from '../clock.js'
+import { InvalidTransitionError, NotFoundError } from '../errors.js'
+import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, type Effects } from './lifecycle.js'
+import { validateNamespace, validateReleaseName } from './names.js'
+import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
+import type { PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
+import { coalesce, stripNulls, upgradeConfig } from './values.js'
+
+export interface CreateInput {
+  name: string
+  namespace: string
+  chartId: string
+  version: string
+  values: Values
+  dryRun: boolean
+}
+
+export interface UpgradeInput {
+  chartId: string
+  values: Values
+  dryRun: boolean
+  resetValues: boolean
+  reuseValues: boolean
+}
+
+export interface RollbackInput {
+  target: number | undefined
+  dryRun: boolean
+}
+
+export interface ReleaseServiceDeps {
+  repo: ReleaseRepository
+  charts: ChartCatalog
+  clock: Clock
+  scheduler: Scheduler
+}
+
+/** Bounds the work one read may do settling a backlog (e.g. after a long clock jump). */
+const SETTLE_BATCH = 500
+
+export class ReleaseService {
+  constructor(private readonly deps: ReleaseServiceDeps) {}
+
+  create(scope: Scope, input: CreateInput): Revision {
+    validateReleaseName(input.name)
+    validateNamespace(input.namespace)
+    const key: ReleaseKey = { ...scope, namespace: input.namespace, name: input.name }
+    const { repo, clock } = this.deps
+    this.settle()
+    return repo.transaction(() => {
+      const chart = this.deps.charts.resolve(scope, input.chartId, input.version, null)
+      const now = clock.now()
+      const cmd = {
+        key,
+        chart: chart.ref,
+        config: input.values,
+        values: effectiveValues(chart.defaults, input.values),
+        now,
+        schedule: this.deps.scheduler.schedule('install', key, now),
+      }
+      // Helm's dry-run install skips the name-in-use check and stores nothing.
+      if (input.dryRun) return dryRun(planInstall([], cmd))
+      return this.applyAndReturn(key, planInstall(repo.history(key), cmd))
+    })
+  }
+
+  get(key: ReleaseKey): Revision {
+    this.settle()
+    const latest = this.deps.repo.latest(key)
+    if (!latest) throw notFound(key)
+    return latest
+  }
+
+  list(scope: Scope, filter: ReleaseFilter): Revision[] {
+    this.settle()
+    return this.deps.repo.list(scope, filter)
+  }
+
+  history(key: ReleaseKey): Revision[] {
+    this.settle()
+    const revisions = this.deps.repo.history(key)
+    if (revisions.length === 0) throw notFound(key)
+    return revisions
+  }
+
+  upgrade(key: ReleaseKey, input: UpgradeInput): Revision {
+    const { repo, clock } = this.deps
+    this.settle()
+    return repo.transaction(() => {
+      const history = this.requireHistory(key)
+      const current = history.at(-1)!
+      const chart = this.deps.charts.resolve(key, input.chartId, undefined, current.chart)
+      const config = upgradeConfig(current.config, input.values, input)
+      const now = clock.now()
+      const fx = planUpgrade(history, {
+        chart: chart.ref,
+        config,
+        values: effectiveValues(chart.defaults, config),
+        now,
+        schedule: this.deps.scheduler.schedule('upgrade', key, now),
+      })
+      return input.dryRun ? dryRun(fx) : this.applyAndReturn(key, fx)
+    })
+  }
+
+  rollback(key: ReleaseKey, input: RollbackInput): Revision {
+    const { repo, clock } = this.deps
+    this.settle()
+    return repo.transaction(() => {
+      const history = this.requireHistory(key)
+      if (input.dryRun) {
+        rollbackTarget(history, input.target)
+        return history.at(-1)!
+      }
+      const now = clock.now()
+      const fx = planRollback(history, { target: input.target, now, schedule: this.deps.scheduler.schedule('rollback', key, now) })
+      return this.applyAndReturn(key, fx)
+    })
+  }
+
+  uninstall(key: ReleaseKey): Revision {
+    const { repo, clock } = this.deps
+    this.settle()
+    return repo.transaction(() => {
+      const history = this.requireHistory(key)
+      const now = clock.now()
+      const fx = planUninstall(history, repo.pending(key), { now, schedule: this.deps.scheduler.schedule('uninstall', key, now) })
+      repo.apply(key, fx)
+      // The answer shows the release as it is now: DELETING, before it disappears.
+      return repo.latest(key)!
+    })
+  }
+
+  resources(release: Revision): KubeResource[] {
+    return this.deps.charts.resources(release.key, release.chart, release.key.name, release.key.namespace)
+  }
+
+  /** Completes every pending operation that is due; returns how many were settled. */
+  settle(): number {
+    const { repo, clock } = this.deps
+    const now = clock.now()
+    if (!repo.hasDue(now)) return 0
+    return repo.transaction(() => {
+      const due = repo.due(now, SETTLE_BATCH)
+      for (const op of due) {
+        // A stuck operation is stored without a due time; this guards a hand-edited database.
+        if (op.outcome === 'stick') continue
+        repo.apply(op.key, settleOne(repo.history(op.key), op))
+      }
+      return due.length
+    })
+  }
+
+  private requireHistory(key: ReleaseKey): Revision[] {
+    const history = this.deps.repo.history(key)
+    if (history.length === 0) throw notFound(key)
+    return history
+  }
+
+  private applyAndReturn(key: ReleaseKey, fx: Effects): Revision {
+    this.deps.repo.apply(key, fx)
+    return fx.insert ?? this.deps.repo.latest(key)!
+  }
+}
+
+/** Pending work that no longer matches its revision is dropped rather than blocking every read. */
+function settleOne(history: Revision[], op: PendingOperation): Effects {
+  try {
+    return complete(history, op, op.outcome === 'fail' ? 'fail' : 'succeed')
+  } catch (err) {
+    if (err instanceof InvalidTransitionError) return { insert: null, updates: [], purge: false, pending: null, prune: [] }
+    throw err
+  }
+}
+
+const effectiveValues = (defaults: Values, config: Values): Values => stripNulls(coalesce(config, defaults))
+
+function dryRun(fx: Effects): Revision {
+  // Planners always insert for install/upgrade; a dry run shows that revision without storing it.
+  return { ...fx.insert!, description: DRY_RUN_DESCRIPTION }
+}
+
+const notFound = (key: ReleaseKey): NotFoundError =>
+  new NotFoundError(`release: not found: release "${key.name}" in namespace "${key.namespace}" of cluster "${key.clusterId}"`)

@@ -1,0 +1,55 @@
+import type { Values } from './release.js'
+
+const isTable = (v: unknown): v is Values =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Helm's CoalesceTables: `dst` wins, tables merge deeply, and a null in `dst` deletes the key
+ * that `src` would have provided (pkg/chartutil/coalesce.go). Builds fresh objects with
+ * Object.fromEntries so a "__proto__" key stays an ordinary own property.
+ */
+export function coalesce(dst: Values, src: Values): Values {
+  const keys = new Set([...Object.keys(src), ...Object.keys(dst)])
+  const out: Array<[string, unknown]> = []
+  for (const key of keys) {
+    const hasDst = Object.prototype.hasOwnProperty.call(dst, key)
+    const d = hasDst ? dst[key] : undefined
+    const s = Object.prototype.hasOwnProperty.call(src, key) ? src[key] : undefined
+    if (!hasDst) {
+      out.push([key, s])
+    } else if (d === null) {
+      continue
+    } else if (isTable(d) && isTable(s)) {
+      out.push([key, coalesce(d, s)])
+    } else {
+      out.push([key, d])
+    }
+  }
+  return Object.fromEntries(out)
+}
+
+/** Nulls in user values only delete chart defaults; they never reach the stored result. */
+export function stripNulls(v: Values): Values {
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => [k, isTable(x) ? stripNulls(x) : x]),
+  )
+}
+
+export interface UpgradeValueFlags {
+  resetValues: boolean
+  /** CCE's `replace` on update: "keep values on update", i.e. Helm's --reuse-values. */
+  reuseValues: boolean
+}
+
+/**
+ * Which user config an upgrade runs with (Helm upgrade.go reuseValues):
+ * reset → only the new values; reuse → new merged over the current config;
+ * neither → the current config when no new values were given, else only the new ones.
+ */
+export function upgradeConfig(current: Values, incoming: Values, flags: UpgradeValueFlags): Values {
+  if (flags.resetValues) return incoming
+  if (flags.reuseValues) return coalesce(incoming, current)
+  return Object.keys(incoming).length === 0 ? current : incoming
+}

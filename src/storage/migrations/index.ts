@@ -1,0 +1,40 @@
+/**
+ * Versioned schema migrations under PRAGMA user_version. Steps run in one synchronous
+ * transaction each; a database from a newer emulator is refused rather than guessed at.
+ */
+import type Database from 'better-sqlite3'
+import { migration001 } from './001-releases.js'
+
+export interface Migration {
+  version: number
+  name: string
+  up: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration001]
+
+export class DatabaseFromFutureError extends Error {
+  constructor(found: number, supported: number) {
+    super(`database schema version ${found} is newer than this emulator supports (${supported}); upgrade the emulator or use another --db`)
+  }
+}
+
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`)
+  })
+  const latest = migrations.length
+  const from = db.pragma('user_version', { simple: true }) as number
+  if (from > latest) throw new DatabaseFromFutureError(from, latest)
+  for (const m of migrations.slice(from)) {
+    try {
+      db.transaction(() => {
+        db.exec(m.up)
+        db.pragma(`user_version = ${m.version}`)
+      })()
+    } catch (err) {
+      throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  return { from, to: latest }
+}

@@ -1,0 +1,205 @@
+/** SQLite implementation of the release domain's ReleaseRepository port. */
+import type { DatabaseHandle } from './db.js'
+import type { Effects } from '../releases/lifecycle.js'
+import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
+import type { Flavor, Operation, Outcome, PendingOperation, ReleaseKey, ReleaseStatus, Revision, Scope } from '../releases/release.js'
+
+interface RevisionRow {
+  project_id: string
+  flavor: Flavor
+  cluster_id: string
+  namespace: string
+  name: string
+  revision: number
+  status: ReleaseStatus
+  description: string
+  chart_id: string
+  chart_name: string
+  chart_version: string
+  chart_public: number
+  config_json: string
+  values_json: string
+  first_deployed_at: number
+  updated_at: number
+}
+
+interface PendingRow {
+  project_id: string
+  flavor: Flavor
+  cluster_id: string
+  namespace: string
+  name: string
+  operation: Operation
+  revision: number
+  base_revision: number | null
+  due_at: number | null
+  outcome: Outcome
+  failure_reason: string | null
+}
+
+const KEY = 'project_id = @projectId AND flavor = @flavor AND cluster_id = @clusterId AND namespace = @namespace AND name = @name'
+
+const keyParams = (k: ReleaseKey) => ({
+  projectId: k.projectId,
+  flavor: k.flavor,
+  clusterId: k.clusterId,
+  namespace: k.namespace,
+  name: k.name,
+})
+
+function rowToRevision(r: RevisionRow): Revision {
+  return {
+    key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
+    revision: r.revision,
+    status: r.status,
+    description: r.description,
+    chart: { id: r.chart_id, name: r.chart_name, version: r.chart_version, public: r.chart_public === 1 },
+    config: JSON.parse(r.config_json),
+    values: JSON.parse(r.values_json),
+    firstDeployedAt: new Date(r.first_deployed_at),
+    updatedAt: new Date(r.updated_at),
+  }
+}
+
+function rowToPending(r: PendingRow): PendingOperation {
+  return {
+    key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
+    operation: r.operation,
+    revision: r.revision,
+    baseRevision: r.base_revision,
+    dueAt: r.due_at === null ? null : new Date(r.due_at),
+    outcome: r.outcome,
+    failureReason: r.failure_reason,
+  }
+}
+
+export class SqliteReleaseRepository implements ReleaseRepository {
+  private readonly stmts
+
+  constructor(private readonly db: DatabaseHandle) {
+    this.stmts = {
+      history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
+      latest: db.prepare<Record<string, string>, RevisionRow>(`
+        SELECT v.* FROM releases r JOIN release_revisions v
+          ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
+         AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
+        WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
+          AND r.namespace = @namespace AND r.name = @name`),
+      list: db.prepare<Record<string, string | null>, RevisionRow>(`
+        SELECT v.* FROM releases r JOIN release_revisions v
+          ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
+         AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
+        WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
+          AND (@namespace IS NULL OR r.namespace = @namespace)
+          AND (@chartId IS NULL OR v.chart_id = @chartId)
+        ORDER BY r.namespace, r.name`),
+      upsertRelease: db.prepare(`
+        INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision)
+        ON CONFLICT DO UPDATE SET latest_revision = excluded.latest_revision`),
+      insertRevision: db.prepare(`
+        INSERT INTO release_revisions (project_id, flavor, cluster_id, namespace, name, revision, status, description,
+          chart_id, chart_name, chart_version, chart_public, config_json, values_json, first_deployed_at, updated_at)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision, @status, @description,
+          @chartId, @chartName, @chartVersion, @chartPublic, @configJson, @valuesJson, @firstDeployedAt, @updatedAt)`),
+      updateRevision: db.prepare(`UPDATE release_revisions SET status = @status, description = @description WHERE ${KEY} AND revision = @revision`),
+      deleteRevision: db.prepare(`DELETE FROM release_revisions WHERE ${KEY} AND revision = @revision`),
+      deleteRelease: db.prepare(`DELETE FROM releases WHERE ${KEY}`),
+      pending: db.prepare<Record<string, string>, PendingRow>(`SELECT * FROM pending_operations WHERE ${KEY}`),
+      putPending: db.prepare(`
+        INSERT INTO pending_operations (project_id, flavor, cluster_id, namespace, name, operation, revision, base_revision, due_at, outcome, failure_reason)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @operation, @revision, @baseRevision, @dueAt, @outcome, @failureReason)
+        ON CONFLICT DO UPDATE SET operation = excluded.operation, revision = excluded.revision, base_revision = excluded.base_revision,
+          due_at = excluded.due_at, outcome = excluded.outcome, failure_reason = excluded.failure_reason`),
+      clearPending: db.prepare(`DELETE FROM pending_operations WHERE ${KEY}`),
+      due: db.prepare<{ now: number; limit: number }, PendingRow>(
+        `SELECT * FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now ORDER BY due_at LIMIT @limit`,
+      ),
+      hasDue: db.prepare<{ now: number }, { one: number }>(
+        `SELECT 1 AS one FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now LIMIT 1`,
+      ),
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    // Nested calls (a read inside a write) join the outer transaction via savepoints.
+    return this.db.transaction(fn)()
+  }
+
+  history(key: ReleaseKey): Revision[] {
+    return this.stmts.history.all(keyParams(key)).map(rowToRevision)
+  }
+
+  latest(key: ReleaseKey): Revision | null {
+    const row = this.stmts.latest.get(keyParams(key))
+    return row ? rowToRevision(row) : null
+  }
+
+  list(scope: Scope, filter: ReleaseFilter): Revision[] {
+    return this.stmts.list
+      .all({
+        projectId: scope.projectId,
+        flavor: scope.flavor,
+        clusterId: scope.clusterId,
+        namespace: filter.namespace ?? null,
+        chartId: filter.chartId ?? null,
+      })
+      .map(rowToRevision)
+  }
+
+  pending(key: ReleaseKey): PendingOperation | null {
+    const row = this.stmts.pending.get(keyParams(key))
+    return row ? rowToPending(row) : null
+  }
+
+  due(now: Date, limit: number): PendingOperation[] {
+    return this.stmts.due.all({ now: now.getTime(), limit }).map(rowToPending)
+  }
+
+  hasDue(now: Date): boolean {
+    return this.stmts.hasDue.get({ now: now.getTime() }) !== undefined
+  }
+
+  apply(key: ReleaseKey, fx: Effects): void {
+    this.transaction(() => {
+      const k = keyParams(key)
+      if (fx.purge) {
+        this.stmts.deleteRelease.run(k)
+        return
+      }
+      if (fx.insert) {
+        const r = fx.insert
+        this.stmts.upsertRelease.run({ ...k, revision: r.revision })
+        this.stmts.insertRevision.run({
+          ...k,
+          revision: r.revision,
+          status: r.status,
+          description: r.description,
+          chartId: r.chart.id,
+          chartName: r.chart.name,
+          chartVersion: r.chart.version,
+          chartPublic: r.chart.public ? 1 : 0,
+          configJson: JSON.stringify(r.config),
+          valuesJson: JSON.stringify(r.values),
+          firstDeployedAt: r.firstDeployedAt.getTime(),
+          updatedAt: r.updatedAt.getTime(),
+        })
+      }
+      for (const u of fx.updates) this.stmts.updateRevision.run({ ...k, ...u })
+      for (const revision of fx.prune) this.stmts.deleteRevision.run({ ...k, revision })
+      if (fx.pending === null) this.stmts.clearPending.run(k)
+      else if (fx.pending) {
+        const p = fx.pending
+        this.stmts.putPending.run({
+          ...k,
+          operation: p.operation,
+          revision: p.revision,
+          baseRevision: p.baseRevision,
+          dueAt: p.dueAt ? p.dueAt.getTime() : null,
+          outcome: p.outcome,
+          failureReason: p.failureReason,
+        })
+      }
+    })
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * CCE / Autopilot release routes, mounted once per flavour (`/cce/cam/v3`, `/autopilot/cam/v3`).
+ * Handlers map, call the service, map back; rules live in src/releases.
+ *
+ * LIMITATIONS (see README): `cluster_name` echoes the cluster id; `parameters` is always "";
+ * `description` (request) is accepted and not stored, as CCE does not return it; hooks,
+ * `recreate`, `name_template` and `no_hooks` are accepted and have no effect.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { ReleaseService } from '../../releases/release-service.js'
+import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
+import { cceErrorResponses } from '../common/schemas.js'
+import { flag, params, toReleaseResp, valuesOf, wantsResources } from './release-mapper.js'
+import {
+  ClusterParamsSchema,
+  CreateReleaseBodySchema,
+  ListQuerySchema,
+  ReleaseListSchema,
+  ReleaseParamsPathSchema,
+  ReleaseRespSchema,
+  ShowResourcesQuerySchema,
+  UpdateReleaseBodySchema,
+} from './release-schemas.js'
+
+export interface ReleaseRoutesOptions {
+  flavor: Flavor
+  releases: ReleaseService
+}
+
+export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = async (app, { flavor, releases }) => {
+  const tags = [flavor === 'cce' ? 'CCE releases' : 'Autopilot releases']
+  const opId = (op: string) => (flavor === 'cce' ? op : op.replace('Release', 'AutopilotRelease'))
+  const itemPath = '/clusters/:cluster_id/namespace/:namespace/releases/:name'
+  const release = Type.Ref(ReleaseRespSchema)
+  const one = (summary: string, operationId: string) => ({
+    tags,
+    summary,
+    operationId: opId(operationId),
+    response: { 200: release, ...cceErrorResponses },
+  })
+  const keyOf = (projectId: string, p: { cluster_id: string; namespace: string; name: string }): ReleaseKey => ({
+    projectId,
+    flavor,
+    clusterId: p.cluster_id,
+    namespace: p.namespace,
+    name: p.name,
+  })
+  const answer = (r: Revision, showResources: boolean) => toReleaseResp(r, showResources ? releases.resources(r) : undefined)
+
+  app.post(
+    '/clusters/:cluster_id/releases',
+    {
+      schema: {
+        tags,
+        summary: 'Create a release (helm install)',
+        operationId: opId('CreateRelease'),
+        params: ClusterParamsSchema,
+        body: Type.Ref(CreateReleaseBodySchema),
+        response: { 201: release, ...cceErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body
+      const p = params(b.parameters)
+      const created = releases.create(
+        { projectId: req.projectId, flavor, clusterId: req.params.cluster_id },
+        { name: b.name, namespace: b.namespace, chartId: b.chart_id, version: b.version, values: valuesOf(b.values), dryRun: flag(p.dry_run) },
+      )
+      return reply.code(201).send(toReleaseResp(created))
+    },
+  )
+
+  app.get(
+    '/clusters/:cluster_id/releases',
+    {
+      schema: {
+        tags,
+        summary: 'List releases (latest revision of each)',
+        operationId: opId('ListReleases'),
+        params: ClusterParamsSchema,
+        querystring: ListQuerySchema,
+        response: { 200: ReleaseListSchema, ...cceErrorResponses },
+      },
+    },
+    async (req) => {
+      const scope = { projectId: req.projectId, flavor, clusterId: req.params.cluster_id }
+      const filter = { chartId: req.query.chart_id || undefined, namespace: req.query.namespace || undefined }
+      return releases.list(scope, filter).map((r) => toReleaseResp(r))
+    },
+  )
+
+  app.get(
+    itemPath,
+    { schema: { ...one('Show a release', 'ShowRelease'), params: ReleaseParamsPathSchema, querystring: ShowResourcesQuerySchema } },
+    async (req) => answer(releases.get(keyOf(req.projectId, req.params)), wantsResources(req.query)),
+  )
+
+  app.put(
+    itemPath,
+    {
+      schema: {
+        ...one('Upgrade or roll back a release', 'UpdateRelease'),
+        params: ReleaseParamsPathSchema,
+        querystring: ShowResourcesQuerySchema,
+        body: Type.Ref(UpdateReleaseBodySchema),
+      },
+    },
+    async (req) => {
+      const key = keyOf(req.projectId, req.params)
+      const b = req.body
+      const p = params(b.parameters)
+      const updated =
+        b.action === 'rollback'
+          ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run) })
+          : releases.upgrade(key, {
+              chartId: b.chart_id,
+              values: valuesOf(b.values),
+              dryRun: flag(p.dry_run),
+              resetValues: flag(p.reset_values),
+              reuseValues: flag(p.replace),
+            })
+      return answer(updated, wantsResources(req.query))
+    },
+  )
+
+  app.delete(
+    itemPath,
+    { schema: { ...one('Delete a release (helm uninstall)', 'DeleteRelease'), params: ReleaseParamsPathSchema, querystring: ShowResourcesQuerySchema } },
+    async (req) => answer(releases.uninstall(keyOf(req.projectId, req.params)), wantsResources(req.query)),
+  )
+
+  app.get(
+    `${itemPath}/history`,
+    {
+      schema: {
+        tags,
+        summary: 'Release history, one entry per revision, oldest first',
+        operationId: opId('ShowReleaseHistory'),
+        params: ReleaseParamsPathSchema,
+        response: { 200: ReleaseListSchema, ...cceErrorResponses },
+      },
+    },
+    async (req) => releases.history(keyOf(req.projectId, req.params)).map((r) => toReleaseResp(r)),
+  )
+}
