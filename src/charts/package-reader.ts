@@ -100,7 +100,7 @@ function classify(relPath: string, size: number, state: Collected): Keep {
  * Validates and reads a Helm chart package (.tgz) without touching the file system. The
  * archive is streamed through gunzip and the tar parser with back-pressure, and the
  * decompressed byte count is checked on every chunk, so a gzip bomb is abandoned after at
- * most `maxUnpackedBytes` of work and a few tens of KiB of buffers.
+ * most `maxUnpackedBytes` of work while live buffers stay within the streams' high-water marks.
  */
 export async function readChartPackage(bytes: Buffer, limits: ChartPackageLimits): Promise<ChartPackage> {
   if (bytes.length > limits.maxPackageBytes) {

@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
+import { describe, it, expect } from 'vitest'
+import { ValidationError } from '../../src/errors.js'
+import {
+  chartPackageFileName,
+  parseChartMetadata,
+  parseValuesYaml,
+  stableChartId,
+} from '../../src/charts/chart-metadata.js'
+import { readChartPackage, DEFAULT_CHART_LIMITS } from '../../src/charts/package-reader.js'
+import { buildTgz, chartEntries, chartYaml } from '../helpers/tgz.js'
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+
+function metadataError(text: string, folder = 'demo'): ValidationError {
+  try {
+    parseChartMetadata(text, folder)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError)
+    expect((err as ValidationError).field).toBe('content')
+    return err as ValidationError
+  }
+  throw new Error('expected Chart.yaml to be rejected')
+}
+
+describe('parseChartMetadata', () => {
+  it('returns the CCE-relevant fields with empty-string defaults', () => {
+    expect(parseChartMetadata(chartYaml({ icon: 'https://x/y.png', appVersion: '"1.25.3"' }), 'demo')).toEqual({
+      apiVersion: 'v2',
+      name: 'demo',
+      version: '1.0.0',
+      description: 'demo chart',
+      icon: 'https://x/y.png',
+      appVersion: '1.25.3',
+    })
+  })
+
+  it('keeps unquoted numeric versions as written', () => {
+    const md = parseChartMetadata(chartYaml({ version: '1.10', appVersion: '1.20' }), 'demo')
+    expect(md.version).toBe('1.10')
+    expect(md.appVersion).toBe('1.20')
+  })
+
+  it.each(['0.1', '1.0', '99.99.99', '0.0.0', '10.2.3'])('accepts the version %s', (version) => {
+    expect(parseChartMetadata(chartYaml({ version }), 'demo').version).toBe(version)
+  })
+
+  it.each(['1.2.3.4', '100.0.0', 'v1', 'v1.0.0', '1', '1.0.0-rc.1', '1.0.0+build', '01.0.0', '1.x'])(
+    'rejects the version %s (CCE: MAJOR.MINOR[.PATCH], 0-99)',
+    (version) => {
+      expect(metadataError(chartYaml({ version: `"${version}"` })).message).toMatch(/version ".*" is invalid/)
+    },
+  )
+
+  it('requires a version', () => {
+    expect(metadataError('apiVersion: v2\nname: demo\n').message).toMatch(/version is required/)
+  })
+
+  it('explains that apiVersion v1 is a Helm 2 chart', () => {
+    expect(metadataError(chartYaml({ apiVersion: 'v1' })).message).toMatch(/Helm 2 chart.*apiVersion: v2/)
+  })
+
+  it('rejects other apiVersions and a missing one', () => {
+    expect(metadataError(chartYaml({ apiVersion: 'v3' })).message).toMatch(/unsupported apiVersion "v3"/)
+    expect(metadataError('name: demo\nversion: 1.0.0\n').message).toMatch(/apiVersion is required/)
+  })
+
+  it.each(['Demo', '1demo', 'demo_app', 'demo-', 'de mo', '../demo', 'demo.app'])('rejects the name %s', (name) => {
+    expect(metadataError(chartYaml({ name: `"${name}"` }), name).message).toMatch(/name ".*" is invalid/)
+  })
+
+  it('rejects names longer than 64 characters and missing names', () => {
+    const long = `a${'b'.repeat(64)}`
+    expect(metadataError(chartYaml({ name: long }), long).message).toMatch(/at most 64 characters/)
+    expect(metadataError('apiVersion: v2\nversion: 1.0.0\n').message).toMatch(/name is required/)
+  })
+
+  it('requires the package folder to match the chart name', () => {
+    expect(metadataError(chartYaml(), 'nginx').message).toMatch(/folder "nginx" does not match Chart\.yaml name "demo"/)
+  })
+
+  it('rejects invalid YAML, non-mapping documents and non-string fields', () => {
+    expect(metadataError('apiVersion: v2\n  name: : demo\n').message).toMatch(/Chart\.yaml is not valid YAML/)
+    expect(metadataError('- v2\n').message).toMatch(/must be a YAML mapping/)
+    expect(metadataError('apiVersion: v2\nname: [demo]\nversion: 1.0.0\n').message).toMatch(/name must be a string/)
+    expect(metadataError(`${chartYaml()}\nname: again\n`).message).toMatch(/not valid YAML: Map keys must be unique/)
+  })
+})
+
+describe('parseValuesYaml', () => {
+  it('maps a missing or empty file to {}', () => {
+    expect(parseValuesYaml(undefined)).toEqual({})
+    expect(parseValuesYaml('')).toEqual({})
+    expect(parseValuesYaml('# only a comment\n')).toEqual({})
+  })
+
+  it('parses mappings, anchors and merge keys', () => {
+    const values = parseValuesYaml('base: &b {a: 1}\nderived:\n  <<: *b\n  c: 2\n')
+    expect(values).toEqual({ base: { a: 1 }, derived: { a: 1, c: 2 } })
+  })
+
+  it('does not let __proto__ keys pollute prototypes', () => {
+    const values = parseValuesYaml('__proto__:\n  polluted: true\n')
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+    expect(Object.getPrototypeOf(values)).toBe(Object.prototype)
+  })
+
+  it.each([
+    ['- a\n- b\n', /values\.yaml must be a YAML mapping/],
+    ['just a string\n', /values\.yaml must be a YAML mapping/],
+    ['a: [1, 2\n', /values\.yaml is not valid YAML/],
+    ['a: 1\n---\nb: 2\n', /values\.yaml is not valid YAML/],
+  ])('rejects %j', (text, message) => {
+    expect(() => parseValuesYaml(text)).toThrow(message)
+  })
+
+  it('refuses an alias bomb instead of expanding it', () => {
+    const rows = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i)
+      const cur = String.fromCharCode(97 + i)
+      rows.push(`${cur}: &${cur} [${Array(10).fill(`*${prev}`).join(',')}]`)
+    }
+    const started = Date.now()
+    expect(() => parseValuesYaml(rows.join('\n'))).toThrow(/values\.yaml could not be loaded: Excessive alias count/)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('chart identity helpers', () => {
+  it('names packages {name}-{version}.tgz', () => {
+    expect(chartPackageFileName('nginx-demo', '1.0.0')).toBe('nginx-demo-1.0.0.tgz')
+  })
+
+  it('derives a stable, UUID-shaped id from name and version', () => {
+    const id = stableChartId('nginx-demo', '1.0.0')
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(stableChartId('nginx-demo', '1.0.0')).toBe(id)
+    // Pinned so a change to the derivation (which would orphan stored ids) fails loudly.
+    expect(id).toBe('62c465a7-54cc-5f2b-aad1-92c7376b2115')
+    expect(stableChartId('nginx-demo', '1.1.0')).not.toBe(id)
+    expect(stableChartId('nginx', 'demo-1.0.0')).not.toBe(id)
+  })
+})
+
+describe('example charts', () => {
+  it('re-packing the sources is byte-identical and matches the committed packages', async () => {
+    const outA = await mkdtemp(path.join(tmpdir(), 'pack-a-'))
+    const outB = await mkdtemp(path.join(tmpdir(), 'pack-b-'))
+    try {
+      const script = path.join(repoRoot, 'scripts/pack-charts.mjs')
+      await promisify(execFile)(process.execPath, [script, '--out', outA])
+      await promisify(execFile)(process.execPath, [script, '--out', outB])
+      const files = (await readdir(outA)).sort()
+      expect(files).toEqual(['nginx-demo-1.0.0.tgz', 'nginx-demo-1.1.0.tgz', 'redis-lite-0.3.0.tgz'])
+      for (const file of files) {
+        const a = await readFile(path.join(outA, file))
+        expect(a.equals(await readFile(path.join(outB, file)))).toBe(true)
+        // Compare the tar, not the gzip: another zlib build may deflate the same bytes differently.
+        const committed = await readFile(path.join(repoRoot, 'examples/charts', file))
+        expect(gunzipSync(a).equals(gunzipSync(committed))).toBe(true)
+      }
+    } finally {
+      await rm(outA, { recursive: true, force: true })
+      await rm(outB, { recursive: true, force: true })
+    }
+  })
+
+  it('example Chart.yaml files carry the documented metadata', async () => {
+    const bytes = await readFile(path.join(repoRoot, 'examples/charts/nginx-demo-1.0.0.tgz'))
+    const { metadata, values } = await readChartPackage(bytes, DEFAULT_CHART_LIMITS)
+    expect(metadata).toMatchObject({ apiVersion: 'v2', name: 'nginx-demo', version: '1.0.0', appVersion: '1.25.3' })
+    expect(metadata.icon).toMatch(/^https:\/\//)
+    expect(values).toMatchObject({ replicaCount: 1, image: { repository: 'nginx', tag: '1.25.3' }, service: { port: 80 } })
+    const upgraded = await readChartPackage(
+      await readFile(path.join(repoRoot, 'examples/charts/nginx-demo-1.1.0.tgz')),
+      DEFAULT_CHART_LIMITS,
+    )
+    expect(upgraded.values).toMatchObject({ image: { tag: '1.25.4' } })
+  })
+
+  it('a hand-built package round-trips through the reader', async () => {
+    const pkg = await readChartPackage(await buildTgz(chartEntries({ valuesYaml: 'a: 1\n' })), DEFAULT_CHART_LIMITS)
+    expect(pkg.values).toEqual({ a: 1 })
+  })
+})
