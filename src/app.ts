@@ -21,7 +21,8 @@ import { releaseRoutes } from './wire/cce/release-routes.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { WireError } from './wire/errors.js'
 import { registerJsonParser } from './wire/json-body.js'
-import { newRequestId, presenceCheck, registerRequestContext } from './wire/request-context.js'
+import { authHook } from './wire/auth.js'
+import { newRequestId, registerRequestContext } from './wire/request-context.js'
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -89,11 +90,13 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.code(404).type('application/json').send(body)
   })
 
-  const auth = presenceCheck(config.auth)
+  // One gateway check for every CCE-facing scope (releases here; charts use the same hook). It is a
+  // preParsing hook so verify mode can hash the raw body before anything parses or handles it.
+  const auth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: config.bodyLimit })
   for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
     await app.register(
       async (scoped) => {
-        scoped.addHook('onRequest', auth)
+        scoped.addHook('preParsing', auth)
         await scoped.register(releaseRoutes, { flavor, releases })
       },
       { prefix },

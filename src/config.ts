@@ -4,8 +4,9 @@
  */
 import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
+import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
 
-export type AuthMode = 'off' | 'presence'
+export type AuthMode = 'off' | 'presence' | 'verify'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface EmulatorConfig {
@@ -14,6 +15,10 @@ export interface EmulatorConfig {
   /** A file path, or ':memory:'. */
   db: string
   auth: AuthMode
+  /** AK/SK pairs accepted in verify mode (SDK-HMAC-SHA256), each optionally bound to a project. */
+  credentials: AkSkCredential[]
+  /** X-Auth-Token values accepted in verify mode, each optionally bound to a project. */
+  tokens: TokenCredential[]
   lifecycle: ProfileName
   logLevel: LogLevel
   /** Project used when a request carries no X-Project-Id. */
@@ -32,12 +37,21 @@ interface Option {
 
 export class ConfigError extends Error {}
 
-const AUTH_MODES: readonly AuthMode[] = ['off', 'presence']
+const AUTH_MODES: readonly AuthMode[] = ['off', 'presence', 'verify']
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const oneOf = <T extends string>(allowed: readonly T[]) => (raw: string, source: string): T => {
   if ((allowed as readonly string[]).includes(raw)) return raw as T
   throw new ConfigError(`${source} must be one of ${allowed.join(', ')} (got "${raw}")`)
+}
+
+const credentialOption = <T>(parse: () => T): T => {
+  try {
+    return parse()
+  } catch (err) {
+    if (err instanceof CredentialSyntaxError) throw new ConfigError(err.message)
+    throw err
+  }
 }
 
 const OPTIONS: Record<keyof EmulatorConfig, Option> = {
@@ -58,8 +72,22 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     flag: 'auth',
     env: 'CCE_EMULATOR_AUTH',
     default: 'presence',
-    help: 'off | presence (401 unless X-Auth-Token or an SDK-HMAC-SHA256 Authorization header is sent)',
+    help: 'off | presence (401 unless X-Auth-Token or an SDK-HMAC-SHA256 Authorization header is sent) | verify (check signatures against --credentials, tokens against --tokens)',
     parse: oneOf(AUTH_MODES),
+  },
+  credentials: {
+    flag: 'credentials',
+    env: 'CCE_EMULATOR_CREDENTIALS',
+    default: '',
+    help: 'verify mode: AK:SK[:PROJECT_ID][,AK:SK...], or @FILE with one AK:SK[:PROJECT_ID] per line (# comments)',
+    parse: (s, source) => credentialOption(() => parseCredentials(s, source)),
+  },
+  tokens: {
+    flag: 'tokens',
+    env: 'CCE_EMULATOR_TOKENS',
+    default: '',
+    help: 'verify mode: X-Auth-Token values, TOKEN[:PROJECT_ID][,...] or @FILE',
+    parse: (s, source) => credentialOption(() => parseTokens(s, source)),
   },
   lifecycle: {
     flag: 'lifecycle',
@@ -123,6 +151,11 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       return [key, o.parse(o.default, 'default')]
     }),
   ) as unknown as EmulatorConfig
+  if (config.auth === 'verify' && config.credentials.length === 0 && config.tokens.length === 0) {
+    throw new ConfigError(
+      '--auth verify needs something to verify against: pass --credentials AK:SK[:PROJECT_ID] (or @FILE, or CCE_EMULATOR_CREDENTIALS) and/or --tokens TOKEN[:PROJECT_ID] (CCE_EMULATOR_TOKENS), or use --auth presence',
+    )
+  }
   return { help: false, config }
 }
 

@@ -65,6 +65,11 @@ export const APIGW_MESSAGES = {
    * follows the gateway's token path (an IAM-auth API with neither AK/SK nor token). Our choice.
    */
   missing: `${IAM_PREFIX}x-auth-token not found`,
+  /**
+   * Not in the spec: an X-Auth-Token the emulator does not know. The wording is the gateway's
+   * text for a token it cannot decode, as users commonly report it under APIGW.0301. Our choice.
+   */
+  badToken: `${IAM_PREFIX}decrypt token fail`,
   /** Our choice: the gateway's signature-failure text plus what was wrong, as the real one appends detail. */
   malformed: (detail: string): string => `${IAM_PREFIX}verify aksk signature fail, ${detail}`,
   unsupportedAlgorithm: (alg: string): string =>
