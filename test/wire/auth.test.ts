@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify from 'fastify'
+import Fastify, { type InjectOptions } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp, type EmulatorApp } from '../../src/app.js'
 import { canonicalRequest, formatSdkDate, sha256Hex, sign, stringToSign } from '../../src/auth/signature.js'
@@ -117,7 +117,7 @@ const createJson = (name: string, tag = 'v1') =>
 const upgradeJson = (tag: string) => JSON.stringify({ chart_id: 'chart-1', action: 'upgrade', parameters: {}, values: { imageTag: tag } })
 
 async function inject(req: ReturnType<typeof signed>) {
-  return h!.app.inject(req as Parameters<EmulatorApp['app']['inject']>[0] & object)
+  return h!.app.inject(req as InjectOptions)
 }
 
 /**
