@@ -225,6 +225,10 @@ def release_lifecycle():
     step("list", lambda: ctx.call("list"))
     step("list-by-chart", lambda: ctx.call("list", chart_id=ctx.chart_id))
     step("list-by-namespace", lambda: ctx.call("list", namespace=ctx.namespace))
+    # Filters that match nothing must give an empty array, not an error or an empty body.
+    step("list-by-other-chart", lambda: ctx.call("list", chart_id=f"{ctx.chart_id}-none"))
+    step("list-by-other-namespace", lambda: ctx.call("list", namespace=f"{ctx.namespace}-none"))
+    step("show", lambda: ctx.call("show", **item))
     step("show-resources", lambda: ctx.call("show", show_resources="true", **item))
     step("upgrade", lambda: ctx.call("update", body=update_body(
         ctx, "upgrade", CreateReleaseReqBodyValues(image_tag="v3", image_pull_policy="Always"),
@@ -257,10 +261,17 @@ def wrong_secret():
     attempt("list-wrong-secret", lambda: ctx.call("list"))
 
 
+def list_once():
+    """One list call, success or not: for credential checks (unknown AK, another project)."""
+    ctx = Ctx()
+    attempt("list", lambda: ctx.call("list"))
+
+
 SCENARIOS = {
     "release-lifecycle": release_lifecycle,
     "release-errors": release_errors,
     "wrong-secret": wrong_secret,
+    "list": list_once,
 }
 
 

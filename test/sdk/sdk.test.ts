@@ -1,0 +1,240 @@
+/**
+ * SDK conformance tier: the official Huawei Cloud Python SDK (huaweicloudsdkcce, pinned in
+ * requirements.txt) against the real CLI with `--auth verify`, so every call below was signed by
+ * the SDK and verified by the emulator. Driven by cce_ops.py; see README.md in this folder.
+ *
+ * Without python3 the suite is skipped with a message, except under CI=true where it fails.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCli, type RunningCli } from './emulator.js'
+import { ensureSdkVenv, isolatedEnv, REPO_ROOT } from './venv.js'
+
+const AK = 'HPUASDKCONFORMANCE01'
+const SK = 'sdkConformanceSecretKey00000000000000000'
+const PROJECT = '0123456789abcdef0123456789abcdef'
+const OTHER_PROJECT = 'fedcba9876543210fedcba9876543210'
+const CLUSTER = 'a870253f-5dc7-11ee-bf71-0255ac100b03'
+// Any chart id is accepted until the chart API lands; chart_name echoes it.
+const CHART = '3c138b72-7ce4-6d76-7c55-604cdb2ce423'
+const DRIVER = join(REPO_ROOT, 'test', 'sdk', 'cce_ops.py')
+const FLAVORS = ['cce', 'autopilot'] as const
+const REQUEST_ID = /^[0-9a-f]{32}$/
+
+const started = Date.now()
+const venv = await ensureSdkVenv()
+const skip = 'skip' in venv ? venv.skip : undefined
+if (skip) process.stderr.write(`SDK conformance suite skipped: ${skip} (install Python 3 to run it; under CI=true this fails instead)\n`)
+else process.stderr.write(`sdk venv ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+const python = 'python' in venv ? venv.python : ''
+
+interface Line {
+  step: string
+  ok: boolean
+  status_code?: number
+  body?: Record<string, unknown> & { body?: unknown }
+  raw?: unknown
+  exception?: string
+  error_code?: string
+  error_msg?: string
+  request_id?: string
+  polls?: number
+}
+
+interface Run {
+  code: number
+  lines: Line[]
+  stderr: string
+  byStep(step: string): Line
+}
+
+let home = ''
+
+function runDriver(scenario: string, url: string, extra: Record<string, string> = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    ...isolatedEnv(home),
+    EMU_ENDPOINT: url,
+    EMU_AK: AK,
+    EMU_SK: SK,
+    EMU_PROJECT_ID: PROJECT,
+    EMU_CLUSTER_ID: CLUSTER,
+    EMU_CHART_ID: CHART,
+    EMU_POLL_TIMEOUT: '15',
+    ...extra,
+  }
+  // The SDK reads these from the environment; the driver passes everything explicitly.
+  for (const key of Object.keys(env)) if (key.startsWith('HUAWEICLOUD_SDK_')) delete env[key]
+  return new Promise((resolve, reject) => {
+    execFile(python, [DRIVER, scenario], { env, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err)
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Line)
+      const code = err ? (err.code as number) : 0
+      resolve({
+        code,
+        lines,
+        stderr,
+        byStep(step) {
+          const found = lines.find((l) => l.step === step)
+          if (!found) throw new Error(`no "${step}" line in ${scenario} (exit ${code}):\n${stdout}\n${stderr}`)
+          return found
+        },
+      })
+    })
+  })
+}
+
+/** The field types every SDK decodes strictly (Go) or silently mis-decodes (Python). */
+function expectReleaseShape(r: unknown, where: string): void {
+  expect(r, where).toMatchObject({
+    chart_name: expect.any(String),
+    chart_public: expect.any(Boolean),
+    chart_version: expect.any(String),
+    cluster_id: CLUSTER,
+    cluster_name: expect.any(String),
+    create_at: expect.any(String),
+    description: expect.any(String),
+    name: expect.any(String),
+    namespace: expect.any(String),
+    parameters: expect.any(String),
+    resources: expect.any(String),
+    status: expect.any(String),
+    status_description: expect.any(String),
+    update_at: expect.any(String),
+    values: expect.any(String),
+    version: expect.any(Number),
+  })
+  expect(Number.isInteger((r as { version: number }).version), `${where}: version is an integer`).toBe(true)
+}
+
+function expectSdkError(line: Line, status: number, code: string, msg?: RegExp): void {
+  expect(line, JSON.stringify(line)).toMatchObject({ ok: false, exception: 'ClientRequestException', status_code: status, error_code: code })
+  expect(line.request_id, 'request_id from X-Request-Id').toMatch(REQUEST_ID)
+  if (msg) expect(line.error_msg).toMatch(msg)
+}
+
+const bodyList = (line: Line): Array<Record<string, unknown>> => (line.body?.body ?? []) as Array<Record<string, unknown>>
+
+describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.211) against the CLI in verify mode', () => {
+  let fast: RunningCli
+  let manual: RunningCli
+  const credentials = `${AK}:${SK}:${PROJECT}`
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'sdk-home-'))
+    ;[fast, manual] = await Promise.all([
+      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'fast', '--log-level', 'info']),
+      // release-errors needs the created release to stay pending.
+      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'manual', '--log-level', 'info']),
+    ])
+  })
+
+  afterAll(async () => {
+    await Promise.all([fast?.stop(), manual?.stop()])
+    if (home) await rm(home, { recursive: true, force: true })
+  })
+
+  describe.each(FLAVORS)('%s', (flavor) => {
+    const name = `sdk-${flavor}`
+
+    it('release lifecycle: create → poll DEPLOYED → list (each filter) → show → upgrade → rollback → history → delete → 404', async () => {
+      const run = await runDriver('release-lifecycle', fast.url, { EMU_FLAVOR: flavor })
+      expect(run.code, `${JSON.stringify(run.lines, null, 1)}\n${run.stderr}\n${fast.output()}`).toBe(0)
+      expect(run.lines.every((l) => l.ok), JSON.stringify(run.lines.filter((l) => !l.ok))).toBe(true)
+
+      const create = run.byStep('create')
+      expect(create.status_code).toBe(201)
+      expectReleaseShape(create.body, 'create (SDK model)')
+      expectReleaseShape(create.raw, 'create (wire)')
+      expect(create.body).toMatchObject({ name, namespace: 'default', chart_name: CHART, chart_version: '1.0.0', version: 1 })
+      expect(JSON.parse(create.body!.values as string)).toEqual({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent' })
+
+      for (const step of ['wait-deployed-after-create', 'wait-deployed-after-upgrade', 'wait-deployed-after-rollback']) {
+        const line = run.byStep(step)
+        expect(line.status_code, step).toBe(200)
+        expect(line.body?.status, step).toBe('DEPLOYED')
+        expectReleaseShape(line.body, step)
+      }
+
+      for (const step of ['list', 'list-by-chart', 'list-by-namespace']) {
+        const line = run.byStep(step)
+        expect(line.status_code, step).toBe(200)
+        expect(Array.isArray(line.raw), `${step}: a bare top-level array`).toBe(true)
+        const listed = bodyList(line)
+        expect(listed.map((r) => r.name), step).toEqual([name])
+        listed.forEach((r, i) => expectReleaseShape(r, `${step}[${i}]`))
+      }
+      for (const step of ['list-by-other-chart', 'list-by-other-namespace']) {
+        const line = run.byStep(step)
+        expect(line.status_code, step).toBe(200)
+        expect(line.raw, `${step}: an empty array, never an empty body`).toEqual([])
+      }
+
+      const shown = run.byStep('show')
+      expect(shown.status_code).toBe(200)
+      expect(shown.body).toMatchObject({ name, status: 'DEPLOYED', version: 1 })
+      const withResources = run.byStep('show-resources')
+      expectReleaseShape(withResources.body, 'show-resources')
+      expect(() => JSON.parse(withResources.body!.resources as string), 'resources is a JSON document in a string').not.toThrow()
+
+      const upgrade = run.byStep('upgrade')
+      expect(upgrade.status_code).toBe(200)
+      expect(upgrade.body).toMatchObject({ version: 2, status: expect.stringMatching(/^(PENDING_UPGRADE|DEPLOYED)$/) })
+      expect(JSON.parse(run.byStep('wait-deployed-after-upgrade').body!.values as string)).toMatchObject({ imageTag: 'v3', imagePullPolicy: 'Always' })
+
+      const rollback = run.byStep('rollback')
+      expect(rollback.status_code).toBe(200)
+      expect(rollback.body).toMatchObject({ version: 3, status: expect.stringMatching(/^(PENDING_ROLLBACK|DEPLOYED)$/) })
+      // Rolled back to revision 1's values.
+      expect(JSON.parse(run.byStep('wait-deployed-after-rollback').body!.values as string)).toEqual({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent' })
+
+      const history = run.byStep('history')
+      expect(history.status_code).toBe(200)
+      expect(Array.isArray(history.raw)).toBe(true)
+      const revisions = bodyList(history)
+      revisions.forEach((r, i) => expectReleaseShape(r, `history[${i}]`))
+      expect(revisions.map((r) => r.version), 'history is oldest first').toEqual([1, 2, 3])
+      expect(revisions.map((r) => r.status)).toEqual(['SUPERSEDED', 'SUPERSEDED', 'DEPLOYED'])
+
+      const deleted = run.byStep('delete')
+      expect(deleted.status_code).toBe(200)
+      expectReleaseShape(deleted.raw, 'delete (wire)')
+      if (flavor === 'autopilot') {
+        // DeleteAutopilotReleaseResponse.body is typed str in the SDK: the decoded object ends up
+        // as its Python repr. SDK behaviour, recorded so a change in either side is noticed.
+        expect(typeof deleted.body?.body).toBe('string')
+      } else {
+        expectReleaseShape(deleted.body, 'delete (SDK model)')
+      }
+
+      const gone = run.byStep('wait-deleted')
+      expect(gone.ok).toBe(true)
+      expectSdkError({ ...gone, ok: false }, 404, 'CCE.01404001')
+    })
+
+    it('error paths: 404, 400 naming the field, 409 duplicate, 409 "Update release is forbidden" while pending', async () => {
+      const run = await runDriver('release-errors', manual.url, { EMU_FLAVOR: flavor })
+      expect(run.code, `${JSON.stringify(run.lines, null, 1)}\n${run.stderr}`).toBe(0)
+      expectSdkError(run.byStep('show-missing'), 404, 'CCE.01404001', new RegExp(`${name}-missing`))
+      expectSdkError(run.byStep('create-invalid-name'), 400, 'CCE.01400001', /\bname\b/)
+      expect(run.byStep('create').status_code).toBe(201)
+      expect(run.byStep('create').body?.status).toBe('PENDING_INSTALL')
+      expectSdkError(run.byStep('create-duplicate'), 409, 'CCE.01409001')
+      expectSdkError(run.byStep('upgrade-while-pending'), 409, 'CCE.01409001', /Update release is forbidden/)
+    })
+
+    it('401 for a wrong secret key and for an unknown access key; 403 for a genuine key on another project', async () => {
+      const wrong = await runDriver('wrong-secret', fast.url, { EMU_FLAVOR: flavor })
+      expectSdkError(wrong.byStep('list-wrong-secret'), 401, 'APIGW.0301', /^Incorrect IAM authentication information: verify aksk signature fail$/)
+      const unknown = await runDriver('list', fast.url, { EMU_FLAVOR: flavor, EMU_AK: 'HPUAUNKNOWNACCESSKEY' })
+      expectSdkError(unknown.byStep('list'), 401, 'APIGW.0301', /ak:HPUAUNKNOWNACCESSKEY,err:ak not exist/)
+      const otherProject = await runDriver('list', fast.url, { EMU_FLAVOR: flavor, EMU_PROJECT_ID: OTHER_PROJECT })
+      expectSdkError(otherProject.byStep('list'), 403, 'CCE.01403001', new RegExp(`bound to project ${PROJECT}`))
+    })
+  })
+})
