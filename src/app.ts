@@ -6,18 +6,23 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Clock } from './clock.js'
-import type { EmulatorConfig } from './config.js'
+import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
+import { ControlPlane, faultRandom } from './control/control-plane.js'
+import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults.js'
+import { Journal } from './control/journal.js'
 import { OpenChartCatalog } from './releases/open-chart-catalog.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
+import { MIGRATIONS } from './storage/migrations/index.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
 import { CceErrorSchema } from './wire/common/schemas.js'
 import { mapCceError } from './wire/cce/error-map.js'
 import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
 import { releaseRoutes } from './wire/cce/release-routes.js'
+import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { WireError } from './wire/errors.js'
 import { registerJsonParser } from './wire/json-body.js'
@@ -30,14 +35,18 @@ export interface AppDeps {
   clock: Clock
   /** A pino logger, or false for none (tests). */
   logger: FastifyBaseLogger | false
-  /** Randomness for lifecycle jitter; seeded in tests. */
+  /** Randomness for lifecycle jitter; seeded in tests. Default: seeded from config.seed. */
   random?: () => number
+  /** Start-up fault rules; overrides config.faults (the file) when given. */
+  faults?: FaultRuleInput[]
 }
 
 export interface EmulatorApp {
   app: FastifyInstance
   releases: ReleaseService
   lifecycle: LifecycleSettings
+  /** The /_emulator controls, for in-process use. */
+  control: ControlPlane
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
@@ -52,16 +61,35 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(Date.now()))
+  const seed = config.seed ?? (Math.floor(Math.random() * 0x1_0000_0000) >>> 0)
+  const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(seed))
+  const faults = new FaultStore(deps.faults ?? (config.faults ? loadFaultFile(config.faults) : []), faultRandom(seed))
+  const repo = new SqliteReleaseRepository(db)
   const releases = new ReleaseService({
-    repo: new SqliteReleaseRepository(db),
+    repo,
     charts: new OpenChartCatalog(),
     clock,
-    scheduler: new ProfileScheduler(lifecycle),
+    scheduler: new ProfileScheduler(lifecycle, faults),
   })
+  const journal = new Journal(config.journalSize ?? DEFAULT_JOURNAL_SIZE)
+  const control = new ControlPlane({
+    releases,
+    lifecycle,
+    clock,
+    faults,
+    journal,
+    seed,
+    fixedLifecycleRandom: deps.random !== undefined,
+    startedAt: Date.now(),
+  })
+  control.registerResetter('releases', (scope) => repo.deleteWhere(scope))
+  control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
   registerRequestContext(app, config.defaultProjectId)
+  // Root-level hooks: they cover every emulated prefix, present and future, and skip /_emulator.
+  registerJournal(app, journal, clock)
+  registerFaultHook(app, faults)
   for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema]) {
     app.addSchema(schema)
   }
@@ -105,11 +133,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,
-    startedAt: clock.now(),
     database: config.db === ':memory:' ? 'memory' : 'file',
+    control,
     lifecycle: () => lifecycle.profileName,
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
-  return { app, releases, lifecycle }
+  return { app, releases, lifecycle, control }
 }

@@ -27,13 +27,19 @@ export class OffsetClock implements Clock {
 /** A frozen clock for unit tests. */
 export class ManualClock implements Clock {
   #ms: number
+  readonly #start: number
   constructor(start: Date | string = '2026-01-01T00:00:00Z') {
     this.#ms = new Date(start).getTime()
+    this.#start = this.#ms
   }
   now(): Date {
     return new Date(this.#ms)
   }
   advance(ms: number): void {
     this.#ms += ms
+  }
+  /** How far the clock has been moved since it was made. */
+  get offsetMs(): number {
+    return this.#ms - this.#start
   }
 }

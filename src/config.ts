@@ -25,6 +25,12 @@ export interface EmulatorConfig {
   defaultProjectId: string
   /** Largest JSON request body accepted, in bytes. */
   bodyLimit: number
+  /** Fault rules loaded at start (JSON or YAML file), or null. */
+  faults?: string | null
+  /** Seed for lifecycle jitter and fault probabilities; null picks one at start (reported by /_emulator/health). */
+  seed?: number | null
+  /** Request journal capacity in entries; 0 disables it. */
+  journalSize?: number
 }
 
 interface Option {
@@ -53,6 +59,9 @@ const credentialOption = <T>(parse: () => T): T => {
     throw err
   }
 }
+
+/** The journal size when a hand-built config leaves it out (the control-plane fields are optional). */
+export const DEFAULT_JOURNAL_SIZE = 1000
 
 const OPTIONS: Record<keyof EmulatorConfig, Option> = {
   host: { flag: 'host', env: 'CCE_EMULATOR_HOST', default: '127.0.0.1', help: 'address to listen on', parse: (s) => s },
@@ -121,6 +130,35 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       return n
     },
   },
+  faults: {
+    flag: 'faults',
+    env: 'CCE_EMULATOR_FAULTS',
+    default: '',
+    help: 'JSON or YAML file of fault rules to start with (see /_emulator/faults)',
+    parse: (s) => (s === '' ? null : s),
+  },
+  seed: {
+    flag: 'seed',
+    env: 'CCE_EMULATOR_SEED',
+    default: '',
+    help: 'seed for lifecycle jitter and fault probabilities, so a run repeats (default: random)',
+    parse: (s, source) => {
+      if (s === '') return null
+      if (!/^\d{1,10}$/.test(s) || Number(s) > 4294967295) throw new ConfigError(`${source} must be an integer 0-4294967295 (got "${s}")`)
+      return Number(s)
+    },
+  },
+  journalSize: {
+    flag: 'journal-size',
+    env: 'CCE_EMULATOR_JOURNAL_SIZE',
+    default: String(DEFAULT_JOURNAL_SIZE),
+    help: 'requests kept in the /_emulator/requests journal (0 disables it)',
+    parse: (s, source) => {
+      const n = Number(s)
+      if (!/^\d+$/.test(s) || n > 1_000_000) throw new ConfigError(`${source} must be an entry count 0-1000000 (got "${s}")`)
+      return n
+    },
+  },
 }
 
 export type ParsedArgs = { help: true } | { help: false; config: EmulatorConfig }
@@ -160,7 +198,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 }
 
 export function helpText(): string {
-  const lines = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.help}\n  ${''.padEnd(14)} env ${o.env}, default ${o.default}`)
+  const lines = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.help}\n  ${''.padEnd(14)} env ${o.env}, default ${o.default || 'none'}`)
   return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --help, -h     show this help\n`
 }
 

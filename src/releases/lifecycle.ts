@@ -75,7 +75,12 @@ export interface Schedule {
   dueAt: Date | null
   outcome: Outcome
   failureReason: string | null
+  /** Read-driven progression (moto's manual `times`): due on the Nth read of the release. */
+  afterReads?: number | null
 }
+
+/** The description an operation that ends UNKNOWN leaves (CCE: "abnormal; try deleting and reinstalling"). */
+export const unknownText = (name: string, reason: string): string => `Release "${name}" is in an unknown state: ${reason}`
 
 export interface InstallCommand {
   key: ReleaseKey
@@ -230,6 +235,10 @@ export function complete(history: Revision[], op: PendingOperation, outcome: Exc
   const done: Effects = { ...noEffects(), pending: null }
   const why = reason ?? op.failureReason ?? 'simulated failure'
 
+  if (outcome === 'unknown') {
+    return { ...done, updates: [{ revision: op.revision, status: 'UNKNOWN', description: unknownText(own.key.name, why) }] }
+  }
+
   if (op.operation === 'uninstall') {
     // Failure leaves the release stuck in DELETING, as a failing pre-delete hook does in Helm.
     return outcome === 'succeed' ? { ...done, purge: true } : done
@@ -272,7 +281,16 @@ function requireLatest(history: Revision[]): Revision {
 }
 
 function pendingFor(key: ReleaseKey, operation: Operation, revision: number, baseRevision: number | null, s: Schedule): PendingOperation {
-  return { key, operation, revision, baseRevision, dueAt: s.dueAt, outcome: s.outcome, failureReason: s.failureReason }
+  return {
+    key,
+    operation,
+    revision,
+    baseRevision,
+    dueAt: s.dueAt,
+    outcome: s.outcome,
+    failureReason: s.failureReason,
+    readsLeft: s.outcome === 'stick' ? null : (s.afterReads ?? null),
+  }
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ReleaseRepository {
   /** Cheap check used on every read: is anything due? */
   hasDue(now: Date): boolean
   apply(key: ReleaseKey, effects: Effects): void
+  /** Counts one read of a release for read-driven progression (optional: stores without it never count). */
+  countRead?(key: ReleaseKey, now: Date): void
 }
 
 /** A Kubernetes object a release would create, as show_resources reports it. */
@@ -45,7 +47,13 @@ export interface ChartCatalog {
   resources(scope: Scope, chart: ChartRef, releaseName: string, namespace: string): KubeResource[]
 }
 
+/** What a scheduler may know about the operation beyond its release key (fault rules match on it). */
+export interface ScheduleContext {
+  /** The chart the operation installs (install, upgrade, rollback target); absent for uninstall. */
+  chart?: ChartRef | undefined
+}
+
 /** Decides when and how an operation that starts now will end. */
 export interface Scheduler {
-  schedule(operation: Operation, key: ReleaseKey, now: Date): Schedule
+  schedule(operation: Operation, key: ReleaseKey, now: Date, context?: ScheduleContext): Schedule
 }

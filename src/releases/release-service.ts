@@ -4,11 +4,11 @@
  * without timers and resumes after a restart.
  */
 import type { Clock } from '../clock.js'
-import { InvalidTransitionError, NotFoundError } from '../errors.js'
+import { DomainError, InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
 import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, type Effects } from './lifecycle.js'
 import { validateNamespace, validateReleaseName } from './names.js'
 import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
-import type { PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
+import type { ChartRef, Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
 import { coalesce, stripNulls, upgradeConfig } from './values.js'
 
 export interface CreateInput {
@@ -61,7 +61,7 @@ export class ReleaseService {
         config: input.values,
         values: effectiveValues(chart.defaults, input.values),
         now,
-        schedule: this.deps.scheduler.schedule('install', key, now),
+        schedule: this.deps.scheduler.schedule('install', key, now, { chart: chart.ref }),
       }
       // Helm's dry-run install skips the name-in-use check and stores nothing.
       if (input.dryRun) return dryRun(planInstall([], cmd))
@@ -70,6 +70,7 @@ export class ReleaseService {
   }
 
   get(key: ReleaseKey): Revision {
+    this.countRead(key)
     this.settle()
     const latest = this.deps.repo.latest(key)
     if (!latest) throw notFound(key)
@@ -82,6 +83,7 @@ export class ReleaseService {
   }
 
   history(key: ReleaseKey): Revision[] {
+    this.countRead(key)
     this.settle()
     const revisions = this.deps.repo.history(key)
     if (revisions.length === 0) throw notFound(key)
@@ -102,7 +104,7 @@ export class ReleaseService {
         config,
         values: effectiveValues(chart.defaults, config),
         now,
-        schedule: this.deps.scheduler.schedule('upgrade', key, now),
+        schedule: this.deps.scheduler.schedule('upgrade', key, now, { chart: chart.ref }),
       })
       return input.dryRun ? dryRun(fx) : this.applyAndReturn(key, fx)
     })
@@ -118,7 +120,8 @@ export class ReleaseService {
         return history.at(-1)!
       }
       const now = clock.now()
-      const fx = planRollback(history, { target: input.target, now, schedule: this.deps.scheduler.schedule('rollback', key, now) })
+      const chart = rollbackChart(history, input.target)
+      const fx = planRollback(history, { target: input.target, now, schedule: this.deps.scheduler.schedule('rollback', key, now, { chart }) })
       return this.applyAndReturn(key, fx)
     })
   }
@@ -156,6 +159,27 @@ export class ReleaseService {
     })
   }
 
+  /**
+   * "Trigger instead of wait": ends the release's pending operation now with the given outcome,
+   * whatever its schedule (the control plane's complete / fail). Returns the latest revision
+   * afterwards, or null when a completed uninstall purged the release.
+   */
+  trigger(key: ReleaseKey, outcome: Exclude<Outcome, 'stick'>, reason?: string): { operation: PendingOperation; release: Revision | null } {
+    const { repo } = this.deps
+    this.settle()
+    return repo.transaction(() => {
+      const history = this.requireHistory(key)
+      const op = repo.pending(key)
+      if (!op) throw new OperationPendingError(`release "${key.name}" has no pending operation (status ${history.at(-1)!.status})`)
+      repo.apply(key, complete(history, op, outcome, reason))
+      return { operation: op, release: repo.latest(key) }
+    })
+  }
+
+  private countRead(key: ReleaseKey): void {
+    this.deps.repo.countRead?.(key, this.deps.clock.now())
+  }
+
   private requireHistory(key: ReleaseKey): Revision[] {
     const history = this.deps.repo.history(key)
     if (history.length === 0) throw notFound(key)
@@ -171,9 +195,19 @@ export class ReleaseService {
 /** Pending work that no longer matches its revision is dropped rather than blocking every read. */
 function settleOne(history: Revision[], op: PendingOperation): Effects {
   try {
-    return complete(history, op, op.outcome === 'fail' ? 'fail' : 'succeed')
+    return complete(history, op, op.outcome === 'stick' ? 'succeed' : op.outcome)
   } catch (err) {
     if (err instanceof InvalidTransitionError) return { insert: null, updates: [], purge: false, pending: null, prune: [] }
+    throw err
+  }
+}
+
+/** The chart a rollback will run, for the scheduler's context; errors surface from planRollback. */
+function rollbackChart(history: Revision[], target: number | undefined): ChartRef | undefined {
+  try {
+    return rollbackTarget(history, target).chart
+  } catch (err) {
+    if (err instanceof DomainError) return undefined
     throw err
   }
 }

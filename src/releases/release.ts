@@ -61,8 +61,11 @@ export interface Revision {
 
 export type Operation = 'install' | 'upgrade' | 'rollback' | 'uninstall'
 
-/** How a pending operation will end when it falls due. */
-export type Outcome = 'succeed' | 'fail' | 'stick'
+/**
+ * How a pending operation will end when it falls due: DEPLOYED (or gone, for uninstall),
+ * FAILED, UNKNOWN (CCE's "abnormal" state), or never by itself ('stick').
+ */
+export type Outcome = 'succeed' | 'fail' | 'unknown' | 'stick'
 
 /** Pending work, stored with its due time so a restart resumes it. */
 export interface PendingOperation {
@@ -75,6 +78,8 @@ export interface PendingOperation {
   dueAt: Date | null
   outcome: Outcome
   failureReason: string | null
+  /** Read-driven progression: falls due on the read that takes this to 0 (absent/null: not read-driven). */
+  readsLeft?: number | null
 }
 
 export const releaseKeyString = (k: ReleaseKey): string =>

@@ -35,6 +35,7 @@ interface PendingRow {
   due_at: number | null
   outcome: Outcome
   failure_reason: string | null
+  reads_left: number | null
 }
 
 const KEY = 'project_id = @projectId AND flavor = @flavor AND cluster_id = @clusterId AND namespace = @namespace AND name = @name'
@@ -70,7 +71,16 @@ function rowToPending(r: PendingRow): PendingOperation {
     dueAt: r.due_at === null ? null : new Date(r.due_at),
     outcome: r.outcome,
     failureReason: r.failure_reason,
+    readsLeft: r.reads_left,
   }
+}
+
+/** Which releases a reset removes; an absent field matches everything. */
+export interface ReleaseScopeFilter {
+  projectId?: string | undefined
+  flavor?: Flavor | undefined
+  clusterId?: string | undefined
+  namespace?: string | undefined
 }
 
 export class SqliteReleaseRepository implements ReleaseRepository {
@@ -107,10 +117,19 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       deleteRelease: db.prepare(`DELETE FROM releases WHERE ${KEY}`),
       pending: db.prepare<Record<string, string>, PendingRow>(`SELECT * FROM pending_operations WHERE ${KEY}`),
       putPending: db.prepare(`
-        INSERT INTO pending_operations (project_id, flavor, cluster_id, namespace, name, operation, revision, base_revision, due_at, outcome, failure_reason)
-        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @operation, @revision, @baseRevision, @dueAt, @outcome, @failureReason)
+        INSERT INTO pending_operations (project_id, flavor, cluster_id, namespace, name, operation, revision, base_revision, due_at, outcome, failure_reason, reads_left)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @operation, @revision, @baseRevision, @dueAt, @outcome, @failureReason, @readsLeft)
         ON CONFLICT DO UPDATE SET operation = excluded.operation, revision = excluded.revision, base_revision = excluded.base_revision,
-          due_at = excluded.due_at, outcome = excluded.outcome, failure_reason = excluded.failure_reason`),
+          due_at = excluded.due_at, outcome = excluded.outcome, failure_reason = excluded.failure_reason, reads_left = excluded.reads_left`),
+      // The read that brings reads_left to 0 makes the operation due now; settle() then completes it.
+      countRead: db.prepare(`
+        UPDATE pending_operations
+           SET reads_left = reads_left - 1, due_at = CASE WHEN reads_left <= 1 THEN @now ELSE due_at END
+         WHERE ${KEY} AND reads_left IS NOT NULL AND reads_left > 0`),
+      deleteWhere: db.prepare(`
+        DELETE FROM releases
+         WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)
+           AND (@clusterId IS NULL OR cluster_id = @clusterId) AND (@namespace IS NULL OR namespace = @namespace)`),
       clearPending: db.prepare(`DELETE FROM pending_operations WHERE ${KEY}`),
       due: db.prepare<{ now: number; limit: number }, PendingRow>(
         `SELECT * FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now ORDER BY due_at LIMIT @limit`,
@@ -160,6 +179,21 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return this.stmts.hasDue.get({ now: now.getTime() }) !== undefined
   }
 
+  /** Counts one read of a release for read-driven progression; a no-op for anything else. */
+  countRead(key: ReleaseKey, now: Date): void {
+    this.stmts.countRead.run({ ...keyParams(key), now: now.getTime() })
+  }
+
+  /** Removes every release (with revisions and pending work) in a scope; returns how many. */
+  deleteWhere(filter: ReleaseScopeFilter): number {
+    return this.stmts.deleteWhere.run({
+      projectId: filter.projectId ?? null,
+      flavor: filter.flavor ?? null,
+      clusterId: filter.clusterId ?? null,
+      namespace: filter.namespace ?? null,
+    }).changes
+  }
+
   apply(key: ReleaseKey, fx: Effects): void {
     this.transaction(() => {
       const k = keyParams(key)
@@ -198,6 +232,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           dueAt: p.dueAt ? p.dueAt.getTime() : null,
           outcome: p.outcome,
           failureReason: p.failureReason,
+          readsLeft: p.readsLeft ?? null,
         })
       }
     })

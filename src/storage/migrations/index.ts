@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3'
 import { migration001 } from './001-releases.js'
+import { migration002 } from './002-pending-progression.js'
 
 export interface Migration {
   version: number
@@ -11,7 +12,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {

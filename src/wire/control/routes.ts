@@ -1,33 +1,212 @@
-/** The emulator's own control plane, under /_emulator; never part of the CCE surface. */
+/**
+ * The emulator's own control plane, under /_emulator; never part of the CCE surface and never
+ * journaled. Handlers map, call the ControlPlane, map back. Errors use the CCE error body, so
+ * one client-side decoder serves both APIs.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
+import { toReleaseResp } from '../cce/release-mapper.js'
+import {
+  AdvanceBodySchema,
+  AdvanceResultSchema,
+  ClockSchema,
+  controlErrors,
+  DeletedSchema,
+  errorRef,
+  FailBodySchema,
+  FaultAddQuerySchema,
+  FaultIdParamsSchema,
+  FaultListSchema,
+  FaultReplaceSchema,
+  FaultRuleInputSchema,
+  FaultRuleSchema,
+  HealthSchema,
+  JournalListSchema,
+  JournalQuerySchema,
+  LifecycleSchema,
+  LifecycleUpdateSchema,
+  ResetResultSchema,
+  ResetScopeSchema,
+  tags,
+  TriggerParamsSchema,
+  TriggerQuerySchema,
+  TriggerResultSchema,
+  type ResetScopeWire,
+} from './schemas.js'
 
 export interface ControlRoutesOptions {
   version: string
-  startedAt: Date
   database: 'memory' | 'file'
+  control: ControlPlane
   lifecycle: () => string
 }
 
-const HealthSchema = Type.Object({
-  status: Type.Literal('ready'),
-  version: Type.String(),
-  uptime_seconds: Type.Number(),
-  database: Type.Union([Type.Literal('memory'), Type.Literal('file')]),
-  lifecycle: Type.String(),
-})
+const DEFAULT_JOURNAL_LIMIT = 100
+
+const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, clusterId: w.cluster_id, namespace: w.namespace })
+const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = async (app, opts) => {
-  const tags = ['Emulator control']
+  const { control } = opts
+  const schema = <T extends object>(summary: string, operationId: string, rest: T) => ({ tags, summary, operationId, ...rest })
+
   app.get(
     '/health',
-    { schema: { tags, summary: 'Ready when migrations have run', operationId: 'EmulatorHealth', response: { 200: HealthSchema } } },
-    async () => ({
-      status: 'ready' as const,
-      version: opts.version,
-      uptime_seconds: (Date.now() - opts.startedAt.getTime()) / 1000,
-      database: opts.database,
-      lifecycle: opts.lifecycle(),
-    }),
+    {
+      schema: schema('Ready only when the database is migrated and every readiness check passes', 'EmulatorHealth', {
+        response: { 200: HealthSchema, 503: HealthSchema },
+      }),
+    },
+    async (_req, reply) => {
+      const { ready, checks } = control.readiness()
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? ('ready' as const) : ('starting' as const),
+        version: opts.version,
+        uptime_seconds: control.uptimeSeconds(),
+        database: opts.database,
+        lifecycle: opts.lifecycle(),
+        seed: control.seed,
+        checks,
+      })
+    },
   )
+
+  app.post(
+    '/reset',
+    {
+      schema: schema('Delete releases (all, or one project / flavor / cluster / namespace); a full reset also restores faults, lifecycle and the journal', 'EmulatorReset', {
+        querystring: ResetScopeSchema,
+        body: Type.Union([ResetScopeSchema, Type.Null()]),
+        response: { 200: ResetResultSchema, ...controlErrors },
+      }),
+    },
+    async (req) => control.reset(toScope({ ...req.query, ...(req.body ?? {}) })),
+  )
+
+  app.get('/clock', { schema: schema('Emulator time and how far it has been advanced', 'EmulatorClock', { response: { 200: ClockSchema } }) }, async () =>
+    control.clock(),
+  )
+
+  app.post(
+    '/clock/advance',
+    {
+      schema: schema('Move emulator time forward; pending operations that fall due complete at once', 'EmulatorAdvanceClock', {
+        body: AdvanceBodySchema,
+        response: { 200: AdvanceResultSchema, ...controlErrors },
+      }),
+    },
+    async (req) => control.advance(req.body.seconds),
+  )
+
+  app.get('/lifecycle', { schema: schema('Lifecycle profile and per-operation progression', 'EmulatorGetLifecycle', { response: { 200: LifecycleSchema } }) }, async () =>
+    control.lifecycle(),
+  )
+
+  app.put(
+    '/lifecycle',
+    {
+      schema: schema('Change the lifecycle at runtime; applies to operations started afterwards', 'EmulatorSetLifecycle', {
+        body: LifecycleUpdateSchema,
+        response: { 200: LifecycleSchema, ...controlErrors },
+      }),
+    },
+    async (req) => control.setLifecycle(req.body),
+  )
+
+  const trigger = (outcome: 'succeed' | 'fail') =>
+    app.post(
+      `/releases/:flavor/:cluster_id/:namespace/:name/${outcome === 'succeed' ? 'complete' : 'fail'}`,
+      {
+        schema: schema(
+          outcome === 'succeed'
+            ? "End the release's pending operation now, successfully (trigger instead of wait)"
+            : "End the release's pending operation now as FAILED (Helm's text) or UNKNOWN",
+          outcome === 'succeed' ? 'EmulatorCompleteRelease' : 'EmulatorFailRelease',
+          {
+            params: TriggerParamsSchema,
+            querystring: TriggerQuerySchema,
+            ...(outcome === 'fail' ? { body: FailBodySchema } : {}),
+            response: { 200: TriggerResultSchema, ...controlErrors },
+          },
+        ),
+      },
+      async (req) => {
+        const p = req.params
+        const key = { projectId: req.query.project_id ?? req.projectId, flavor: p.flavor, clusterId: p.cluster_id, namespace: p.namespace, name: p.name }
+        const body = (req.body ?? {}) as { reason?: string; status?: 'FAILED' | 'UNKNOWN' }
+        const effective: 'succeed' | 'fail' | 'unknown' = outcome === 'succeed' ? 'succeed' : body.status === 'UNKNOWN' ? 'unknown' : 'fail'
+        const { operation, release } = control.trigger(key, effective, body.reason)
+        return { operation: operation.operation, revision: operation.revision, outcome: effective, release: release ? toReleaseResp(release) : null }
+      },
+    )
+  trigger('succeed')
+  trigger('fail')
+
+  app.get('/faults', { schema: schema('Fault rules, in evaluation order', 'EmulatorListFaults', { response: { 200: FaultListSchema } }) }, async () => ({
+    seed: control.seed,
+    rules: control.faults.list(),
+  }))
+
+  app.post(
+    '/faults',
+    {
+      schema: schema('Add a fault rule (appended, or inserted at ?position=)', 'EmulatorAddFault', {
+        querystring: FaultAddQuerySchema,
+        body: FaultRuleInputSchema,
+        response: { 201: FaultRuleSchema, ...controlErrors },
+      }),
+    },
+    async (req, reply) => reply.code(201).send(control.faults.add(req.body, num(req.query.position))),
+  )
+
+  app.put(
+    '/faults',
+    {
+      schema: schema('Replace every fault rule at once', 'EmulatorReplaceFaults', {
+        body: FaultReplaceSchema,
+        response: { 200: FaultListSchema, ...controlErrors },
+      }),
+    },
+    async (req) => ({ seed: control.seed, rules: control.faults.replace(req.body.rules) }),
+  )
+
+  app.delete('/faults', { schema: schema('Remove every fault rule', 'EmulatorClearFaults', { response: { 200: DeletedSchema } }) }, async () => ({
+    deleted: control.faults.clear(),
+  }))
+
+  app.delete(
+    '/faults/:id',
+    { schema: schema('Remove one fault rule', 'EmulatorDeleteFault', { params: FaultIdParamsSchema, response: { 200: DeletedSchema, 404: errorRef } }) },
+    async (req, reply) => {
+      if (control.faults.remove(req.params.id)) return { deleted: 1 }
+      return reply.code(404).send(notFoundBody(`fault rule "${req.params.id}" not found`))
+    },
+  )
+
+  app.get(
+    '/requests',
+    {
+      schema: schema('Journal of requests to the emulated API, newest first', 'EmulatorListRequests', {
+        querystring: JournalQuerySchema,
+        response: { 200: JournalListSchema, ...controlErrors },
+      }),
+    },
+    async (req) => {
+      const q = req.query
+      const { journal } = control
+      return {
+        capacity: journal.capacity,
+        size: journal.size,
+        total: journal.total,
+        requests: journal.list({ ...q, limit: num(q.limit) ?? DEFAULT_JOURNAL_LIMIT, since_id: num(q.since_id), status: num(q.status) }),
+      }
+    },
+  )
+
+  app.delete('/requests', { schema: schema('Empty the request journal', 'EmulatorClearRequests', { response: { 200: DeletedSchema } }) }, async () => ({
+    deleted: control.journal.clear(),
+  }))
 }
+
+const notFoundBody = (msg: string) => ({ error_code: 'CCE.01404001', error_msg: msg, errorCode: 'CCE.01404001', errorMessage: msg })

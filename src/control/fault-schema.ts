@@ -1,0 +1,77 @@
+/**
+ * The TypeBox shapes of fault rules, shared by the HTTP control plane (request validation,
+ * OpenAPI) and the --faults file loader, so both accept exactly the same documents.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+export const MAX_LATENCY_MS = 30_000
+
+const Dialect = Type.Union([Type.Literal('cce'), Type.Literal('autopilot')])
+
+export const FaultMatchSchema = Type.Object(
+  {
+    operation: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { maxItems: 32 })], {
+        description:
+          'create|install, list, show, update, upgrade, rollback, delete|uninstall, history, or a route operationId (e.g. UploadChart); one name or a list',
+      }),
+    ),
+    dialect: Type.Optional(Dialect),
+    path_prefix: Type.Optional(Type.String({ minLength: 1, description: 'Request path prefix, e.g. /v2/charts (HTTP rules only)' })),
+    cluster_id: Type.Optional(Type.String()),
+    namespace: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String({ description: 'Release name' })),
+    chart: Type.Optional(Type.String({ description: 'Chart id or chart name' })),
+  },
+  { additionalProperties: false },
+)
+
+export const FaultRuleInputSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' })),
+    match: Type.Optional(FaultMatchSchema),
+    probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Default 1' })),
+    count: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'How many times the rule fires; null or absent: unlimited' })),
+    error: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Integer({ minimum: 400, maximum: 599 }),
+          error_code: Type.Optional(Type.String({ minLength: 1 })),
+          error_msg: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    latency_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LATENCY_MS })),
+    lifecycle: Type.Optional(
+      Type.Object(
+        {
+          outcome: Type.Union([Type.Literal('fail'), Type.Literal('stick'), Type.Literal('unknown')]),
+          reason: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome',
+  },
+)
+export type FaultRuleInput = Static<typeof FaultRuleInputSchema>
+export type FaultMatch = Static<typeof FaultMatchSchema>
+
+export const FaultRuleSchema = Type.Object({
+  id: Type.String(),
+  match: FaultMatchSchema,
+  probability: Type.Number(),
+  remaining: Type.Union([Type.Integer(), Type.Null()], { description: 'Firings left; null: unlimited; 0: exhausted' }),
+  fired: Type.Integer(),
+  error: Type.Union([Type.Object({ status: Type.Integer(), error_code: Type.String(), error_msg: Type.String() }), Type.Null()]),
+  latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+  lifecycle: Type.Union([
+    Type.Object({ outcome: Type.Union([Type.Literal('fail'), Type.Literal('stick'), Type.Literal('unknown')]), reason: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Null(),
+  ]),
+})
+export type FaultRule = Static<typeof FaultRuleSchema>

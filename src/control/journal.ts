@@ -1,0 +1,154 @@
+/**
+ * The request journal: what the emulated API was asked and answered, newest first, for tests
+ * to assert on (WireMock's /__admin/requests). Memory is bounded twice over: a ring buffer of
+ * `capacity` entries, and per-entry caps on bodies and headers, so a long run can never grow
+ * it (WireMock's journal OOMs, wiremock#29/#51). Credentials are redacted before storing.
+ */
+
+/** Bodies longer than this are cut (and flagged); 0 would drop bodies entirely. */
+export const JOURNAL_BODY_LIMIT = 4096
+const HEADER_VALUE_LIMIT = 512
+const HEADER_COUNT_LIMIT = 48
+const REDACTED = 'REDACTED'
+
+export interface JournalEntry {
+  id: number
+  /** Emulator (simulated) time when the request arrived, RFC 3339 with milliseconds. */
+  time: string
+  method: string
+  path: string
+  query: string
+  /** The route pattern that answered, or null (404). */
+  route: string | null
+  operation: string | null
+  dialect: 'cce' | 'autopilot' | null
+  project_id: string | null
+  cluster_id: string | null
+  namespace: string | null
+  name: string | null
+  status: number
+  duration_ms: number
+  request_id: string
+  request_headers: Record<string, string>
+  request_body: string | null
+  request_body_truncated: boolean
+  response_body: string | null
+  response_body_truncated: boolean
+  /** The fault rule that shaped the answer, if any. */
+  fault: string | null
+}
+
+export interface JournalFilter {
+  method?: string | undefined
+  operation?: string | undefined
+  status?: number | undefined
+  dialect?: string | undefined
+  cluster_id?: string | undefined
+  namespace?: string | undefined
+  name?: string | undefined
+  path_prefix?: string | undefined
+  /** Only entries with a larger id (poll for what is new). */
+  since_id?: number | undefined
+  limit?: number | undefined
+}
+
+export class Journal {
+  #ring: Array<JournalEntry | undefined>
+  #next = 0
+  #size = 0
+  #seq = 0
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('journal capacity must be a non-negative integer')
+    this.#ring = new Array<JournalEntry | undefined>(capacity)
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  /** Total entries ever recorded (ids are 1..total). */
+  get total(): number {
+    return this.#seq
+  }
+
+  get enabled(): boolean {
+    return this.capacity > 0
+  }
+
+  record(entry: Omit<JournalEntry, 'id'>): void {
+    this.#seq += 1
+    if (this.capacity === 0) return
+    this.#ring[this.#next] = { id: this.#seq, ...entry }
+    this.#next = (this.#next + 1) % this.capacity
+    this.#size = Math.min(this.#size + 1, this.capacity)
+  }
+
+  /** Newest first. */
+  list(filter: JournalFilter = {}): JournalEntry[] {
+    const limit = filter.limit ?? this.capacity
+    const out: JournalEntry[] = []
+    for (let i = 1; i <= this.#size && out.length < limit; i++) {
+      const e = this.#ring[(this.#next - i + this.capacity) % this.capacity]!
+      if (filter.since_id !== undefined && e.id <= filter.since_id) break
+      if (accepts(e, filter)) out.push(e)
+    }
+    return out
+  }
+
+  clear(): number {
+    const n = this.#size
+    this.#ring = new Array<JournalEntry | undefined>(this.capacity)
+    this.#next = 0
+    this.#size = 0
+    return n
+  }
+}
+
+function accepts(e: JournalEntry, f: JournalFilter): boolean {
+  if (f.method !== undefined && e.method !== f.method.toUpperCase()) return false
+  if (f.operation !== undefined && e.operation !== f.operation.toLowerCase()) return false
+  if (f.status !== undefined && e.status !== f.status) return false
+  if (f.dialect !== undefined && e.dialect !== f.dialect) return false
+  if (f.cluster_id !== undefined && e.cluster_id !== f.cluster_id) return false
+  if (f.namespace !== undefined && e.namespace !== f.namespace) return false
+  if (f.name !== undefined && e.name !== f.name) return false
+  if (f.path_prefix !== undefined && !e.path.startsWith(f.path_prefix)) return false
+  return true
+}
+
+/**
+ * Headers as stored: X-Auth-Token / X-Security-Token values and the Signature of an
+ * SDK-HMAC-SHA256 Authorization are replaced; the access key id and signed-header list stay,
+ * since tests assert on them and they are not secrets.
+ */
+export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  let n = 0
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue
+    if (n++ >= HEADER_COUNT_LIMIT) break
+    const value = Array.isArray(raw) ? raw.join(', ') : raw
+    out[name] = clip(redactHeader(name.toLowerCase(), value), HEADER_VALUE_LIMIT)
+  }
+  return out
+}
+
+function redactHeader(name: string, value: string): string {
+  if (name === 'x-auth-token' || name === 'x-security-token' || name === 'x-subject-token') return REDACTED
+  if (name === 'authorization' || name === 'proxy-authorization') {
+    if (/^SDK-HMAC-SHA256\s/i.test(value)) return value.replace(/(Signature=)[^,\s]*/i, `$1${REDACTED}`)
+    return REDACTED
+  }
+  return value
+}
+
+/** A body as stored: utf-8 text cut to the limit. */
+export function clipBody(body: Buffer | string | null | undefined): { text: string | null; truncated: boolean } {
+  if (body === null || body === undefined) return { text: null, truncated: false }
+  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+  if (buf.length <= JOURNAL_BODY_LIMIT) return { text: buf.toString('utf8'), truncated: false }
+  return { text: buf.subarray(0, JOURNAL_BODY_LIMIT).toString('utf8'), truncated: true }
+}
+
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n)}…`)

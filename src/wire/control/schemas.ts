@@ -1,0 +1,199 @@
+/**
+ * TypeBox schemas of the /_emulator control plane (tag "Emulator control"). Query numbers are
+ * digit strings: the app's Ajv does not coerce types (CCE fidelity), so routes parse them.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { FaultRuleInputSchema, FaultRuleSchema } from '../../control/fault-schema.js'
+import { JOURNAL_BODY_LIMIT } from '../../control/journal.js'
+import { CceErrorSchema } from '../common/schemas.js'
+import { ReleaseRespSchema } from '../cce/release-schemas.js'
+
+export const tags = ['Emulator control']
+export const errorRef = Type.Ref(CceErrorSchema)
+export const controlErrors = { 400: errorRef, 404: errorRef, 409: errorRef, 500: errorRef } as const
+
+const Flavor = Type.Union([Type.Literal('cce'), Type.Literal('autopilot')])
+
+export const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('starting')]),
+  version: Type.String(),
+  uptime_seconds: Type.Number(),
+  database: Type.Union([Type.Literal('memory'), Type.Literal('file')]),
+  lifecycle: Type.String({ description: 'Active lifecycle profile, or "custom"' }),
+  seed: Type.Integer({ description: 'Seed of the lifecycle jitter and fault randomness' }),
+  checks: Type.Record(Type.String(), Type.Boolean(), { description: 'Readiness checks (database migrated, charts loaded…)' }),
+})
+
+export const ResetScopeSchema = Type.Object(
+  {
+    project_id: Type.Optional(Type.String({ minLength: 1 })),
+    flavor: Type.Optional(Flavor),
+    cluster_id: Type.Optional(Type.String({ minLength: 1 })),
+    namespace: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false, description: 'All absent: reset everything. Query and body fields are merged (body wins).' },
+)
+export type ResetScopeWire = Static<typeof ResetScopeSchema>
+
+export const ResetResultSchema = Type.Object({
+  scoped: Type.Boolean(),
+  deleted: Type.Record(Type.String(), Type.Integer(), { description: 'Items removed per store, e.g. {"releases": 3}' }),
+  journal_cleared: Type.Integer(),
+  faults_restored: Type.Boolean({ description: 'Fault rules back to the start-up list (--faults), full reset only' }),
+  lifecycle_restored: Type.Boolean({ description: 'Lifecycle back to --lifecycle with re-seeded randomness, full reset only' }),
+})
+
+export const ClockSchema = Type.Object({
+  now: Type.String({ description: 'Emulator time, RFC 3339 with milliseconds' }),
+  offset_ms: Type.Number({ description: 'How far the clock has been advanced' }),
+  advanceable: Type.Boolean(),
+})
+
+export const AdvanceBodySchema = Type.Object(
+  { seconds: Type.Number({ minimum: 0, maximum: 315_360_000, description: 'Seconds to move the clock forward (fractions allowed)' }) },
+  { additionalProperties: false },
+)
+
+export const AdvanceResultSchema = Type.Object({
+  ...ClockSchema.properties,
+  settled: Type.Integer({ description: 'Pending operations that fell due and were completed' }),
+})
+
+const Operation = Type.Union([Type.Literal('install'), Type.Literal('upgrade'), Type.Literal('rollback'), Type.Literal('uninstall')])
+
+const TimeSettingInput = Type.Object(
+  {
+    mode: Type.Literal('time'),
+    delay_ms: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
+    jitter_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'Uniform ± jitter, default 0' })),
+  },
+  { additionalProperties: false },
+)
+const ManualSettingInput = Type.Object(
+  {
+    mode: Type.Literal('manual'),
+    after_reads: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()], {
+        description: 'Complete on the Nth read (show or history) of the release; null/absent: only on a trigger',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+const SettingInput = Type.Union([TimeSettingInput, ManualSettingInput])
+const Setting = Type.Union([
+  Type.Object({ mode: Type.Literal('time'), delay_ms: Type.Integer(), jitter_ms: Type.Integer() }),
+  Type.Object({ mode: Type.Literal('manual'), after_reads: Type.Union([Type.Integer(), Type.Null()]) }),
+])
+
+export const LifecycleSchema = Type.Object({
+  profile: Type.Union([Type.Literal('fast'), Type.Literal('realistic'), Type.Literal('manual'), Type.Literal('custom')]),
+  operations: Type.Object({ install: Setting, upgrade: Setting, rollback: Setting, uninstall: Setting }),
+})
+
+export const LifecycleUpdateSchema = Type.Object(
+  {
+    profile: Type.Optional(Type.Union([Type.Literal('fast'), Type.Literal('realistic'), Type.Literal('manual')], { description: 'Start from this profile; absent: from the current settings' })),
+    operations: Type.Optional(
+      Type.Object(
+        {
+          install: Type.Optional(SettingInput),
+          upgrade: Type.Optional(SettingInput),
+          rollback: Type.Optional(SettingInput),
+          uninstall: Type.Optional(SettingInput),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const TriggerParamsSchema = Type.Object({
+  flavor: Flavor,
+  cluster_id: Type.String({ minLength: 1 }),
+  namespace: Type.String({ minLength: 1 }),
+  name: Type.String({ minLength: 1 }),
+})
+
+export const TriggerQuerySchema = Type.Object(
+  { project_id: Type.Optional(Type.String({ minLength: 1, description: 'Default: X-Project-Id, else --project-id' })) },
+  { additionalProperties: false },
+)
+
+export const FailBodySchema = Type.Union(
+  [
+    Type.Object(
+      {
+        reason: Type.Optional(Type.String({ maxLength: 1024, description: 'Error text after "failed: " (default: the fault reason, else "simulated failure")' })),
+        status: Type.Optional(Type.Union([Type.Literal('FAILED'), Type.Literal('UNKNOWN')], { description: 'Default FAILED' })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+)
+
+export const TriggerResultSchema = Type.Object({
+  operation: Operation,
+  revision: Type.Integer(),
+  outcome: Type.Union([Type.Literal('succeed'), Type.Literal('fail'), Type.Literal('unknown')]),
+  release: Type.Union([Type.Ref(ReleaseRespSchema), Type.Null()], { description: 'The release now; null when a completed delete removed it' }),
+})
+
+export const FaultListSchema = Type.Object({ seed: Type.Integer(), rules: Type.Array(FaultRuleSchema) })
+export const FaultReplaceSchema = Type.Object({ rules: Type.Array(FaultRuleInputSchema, { maxItems: 1000 }) }, { additionalProperties: false })
+export const FaultAddQuerySchema = Type.Object(
+  { position: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description: 'Insert at this index (0 = evaluated first); default: append' })) },
+  { additionalProperties: false },
+)
+export const FaultIdParamsSchema = Type.Object({ id: Type.String({ minLength: 1 }) })
+export const DeletedSchema = Type.Object({ deleted: Type.Integer() })
+export { FaultRuleInputSchema, FaultRuleSchema }
+
+export const JournalEntrySchema = Type.Object({
+  id: Type.Integer(),
+  time: Type.String(),
+  method: Type.String(),
+  path: Type.String(),
+  query: Type.String(),
+  route: Type.Union([Type.String(), Type.Null()]),
+  operation: Type.Union([Type.String(), Type.Null()]),
+  dialect: Type.Union([Flavor, Type.Null()]),
+  project_id: Type.Union([Type.String(), Type.Null()]),
+  cluster_id: Type.Union([Type.String(), Type.Null()]),
+  namespace: Type.Union([Type.String(), Type.Null()]),
+  name: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Integer(),
+  duration_ms: Type.Number(),
+  request_id: Type.String(),
+  request_headers: Type.Record(Type.String(), Type.String(), { description: 'Token and signature values redacted' }),
+  request_body: Type.Union([Type.String(), Type.Null()], { description: `First ${JOURNAL_BODY_LIMIT} bytes` }),
+  request_body_truncated: Type.Boolean(),
+  response_body: Type.Union([Type.String(), Type.Null()]),
+  response_body_truncated: Type.Boolean(),
+  fault: Type.Union([Type.String(), Type.Null()], { description: 'Id of the fault rule that shaped the answer' }),
+})
+
+export const JournalQuerySchema = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'Default 100' })),
+    since_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Only entries with a larger id' })),
+    method: Type.Optional(Type.String()),
+    operation: Type.Optional(Type.String({ description: 'create, list, show, upgrade, rollback, update, delete, history…' })),
+    status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
+    dialect: Type.Optional(Flavor),
+    cluster_id: Type.Optional(Type.String()),
+    namespace: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    path_prefix: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+export const JournalListSchema = Type.Object({
+  capacity: Type.Integer({ description: '--journal-size; 0 disables the journal' }),
+  size: Type.Integer({ description: 'Entries held now' }),
+  total: Type.Integer({ description: 'Entries recorded since start (ids run 1..total)' }),
+  requests: Type.Array(JournalEntrySchema, { description: 'Newest first' }),
+})
