@@ -10,18 +10,24 @@ import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
 import { ControlPlane, faultRandom } from './control/control-plane.js'
 import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults.js'
 import { Journal } from './control/journal.js'
-import { OpenChartCatalog } from './releases/open-chart-catalog.js'
+import { StoredChartCatalog } from './charts/chart-catalog.js'
+import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
+import { DEFAULT_CHART_LIMITS } from './charts/package-reader.js'
+import { preloadCharts } from './charts/preload.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { MIGRATIONS } from './storage/migrations/index.js'
+import { SqliteChartRepository } from './storage/chart-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
 import { CceErrorSchema } from './wire/common/schemas.js'
 import { mapCceError } from './wire/cce/error-map.js'
 import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
 import { releaseRoutes } from './wire/cce/release-routes.js'
+import { chartRoutes } from './wire/cce/chart-routes.js'
+import { ChartQuotaSchema, ChartRespSchema, ChartUploadBodySchema, ChartValuesSchema } from './wire/cce/chart-schemas.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { WireError } from './wire/errors.js'
@@ -44,6 +50,8 @@ export interface AppDeps {
 export interface EmulatorApp {
   app: FastifyInstance
   releases: ReleaseService
+  /** The chart stores (CCE and Autopilot), for in-process seeding. */
+  charts: ChartService
   lifecycle: LifecycleSettings
   /** The /_emulator controls, for in-process use. */
   control: ControlPlane
@@ -65,9 +73,24 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(seed))
   const faults = new FaultStore(deps.faults ?? (config.faults ? loadFaultFile(config.faults) : []), faultRandom(seed))
   const repo = new SqliteReleaseRepository(db)
+  const charts = new ChartService({
+    repo: new SqliteChartRepository(db),
+    clock,
+    limits: {
+      ...DEFAULT_CHART_LIMITS,
+      maxPackageBytes: config.chartMaxBytes ?? DEFAULT_CHART_LIMITS.maxPackageBytes,
+      maxUnpackedBytes: config.chartMaxUnpackedBytes ?? DEFAULT_CHART_LIMITS.maxUnpackedBytes,
+    },
+    quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
+  })
+  // Before anything listens: health is only ready once the folder is loaded, and a bad package fails the start.
+  if (config.charts) {
+    const scopes = [{ projectId: config.defaultProjectId, flavor: 'cce' as const }, { projectId: config.defaultProjectId, flavor: 'autopilot' as const }]
+    await preloadCharts(config.charts, charts, scopes, app.log)
+  }
   const releases = new ReleaseService({
     repo,
-    charts: new OpenChartCatalog(),
+    charts: new StoredChartCatalog(charts),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
   })
@@ -90,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // Root-level hooks: they cover every emulated prefix, present and future, and skip /_emulator.
   registerJournal(app, journal, clock)
   registerFaultHook(app, faults)
-  for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema]) {
+  for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema, ChartRespSchema, ChartValuesSchema, ChartQuotaSchema, ChartUploadBodySchema]) {
     app.addSchema(schema)
   }
 
@@ -101,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       tags: [
         { name: 'CCE releases', description: '/cce/cam/v3' },
         { name: 'Autopilot releases', description: '/autopilot/cam/v3' },
+        { name: 'CCE charts', description: '/v2/charts' },
+        { name: 'Autopilot charts', description: '/autopilot/v2/charts' },
         { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
       ],
     },
@@ -130,6 +155,17 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       { prefix },
     )
   }
+  // Chart uploads are bigger than JSON bodies: a signed upload without X-Sdk-Content-Sha256 is hashed up to the package limit.
+  const chartAuth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: charts.limits.maxPackageBytes + 64 * 1024 })
+  for (const [prefix, flavor] of [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const) {
+    await app.register(
+      async (scoped) => {
+        scoped.addHook('preParsing', chartAuth)
+        await scoped.register(chartRoutes, { flavor, charts })
+      },
+      { prefix },
+    )
+  }
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,
@@ -139,5 +175,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
-  return { app, releases, lifecycle, control }
+  return { app, releases, charts, lifecycle, control }
 }

@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
+import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
+import { DEFAULT_CHART_LIMITS } from './charts/package-reader.js'
 import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
 
 export type AuthMode = 'off' | 'presence' | 'verify'
@@ -31,6 +33,14 @@ export interface EmulatorConfig {
   seed?: number | null
   /** Request journal capacity in entries; 0 disables it. */
   journalSize?: number
+  /** Folder of chart packages (.tgz) preloaded at start under stable ids, or null. */
+  charts?: string | null
+  /** Largest chart package accepted, in bytes (upload file part and preloaded files). */
+  chartMaxBytes?: number
+  /** Largest decompressed chart package, in bytes (gzip bombs stop here). */
+  chartMaxUnpackedBytes?: number
+  /** Chart names allowed per project and flavour (all versions of a chart count once). */
+  chartQuota?: number
 }
 
 interface Option {
@@ -159,6 +169,46 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       return n
     },
   },
+  charts: {
+    flag: 'charts',
+    env: 'CCE_EMULATOR_CHARTS',
+    default: '',
+    help: 'folder of chart packages (.tgz) to load at start into the default project (CCE and Autopilot), with ids derived from name and version',
+    parse: (s) => (s === '' ? null : s),
+  },
+  chartMaxBytes: {
+    flag: 'chart-max-bytes',
+    env: 'CCE_EMULATOR_CHART_MAX_BYTES',
+    default: String(DEFAULT_CHART_LIMITS.maxPackageBytes),
+    help: 'largest chart package (.tgz) accepted, in bytes; larger uploads get 413',
+    parse: byteCount(1024),
+  },
+  chartMaxUnpackedBytes: {
+    flag: 'chart-max-unpacked-bytes',
+    env: 'CCE_EMULATOR_CHART_MAX_UNPACKED_BYTES',
+    default: String(DEFAULT_CHART_LIMITS.maxUnpackedBytes),
+    help: 'largest decompressed chart package, in bytes; a gzip bomb is refused (400) once it unpacks past this',
+    parse: byteCount(1024),
+  },
+  chartQuota: {
+    flag: 'chart-quota',
+    env: 'CCE_EMULATOR_CHART_QUOTA',
+    default: String(DEFAULT_CHART_QUOTA),
+    help: 'chart names allowed per project and flavour (all versions of a chart count once)',
+    parse: (s, source) => {
+      const n = Number(s)
+      if (!/^\d+$/.test(s) || n > 1_000_000) throw new ConfigError(`${source} must be a chart count 0-1000000 (got "${s}")`)
+      return n
+    },
+  },
+}
+
+function byteCount(min: number) {
+  return (s: string, source: string): number => {
+    const n = Number(s)
+    if (!/^\d+$/.test(s) || n < min || !Number.isSafeInteger(n)) throw new ConfigError(`${source} must be a byte count of at least ${min} (got "${s}")`)
+    return n
+  }
 }
 
 export type ParsedArgs = { help: true } | { help: false; config: EmulatorConfig }

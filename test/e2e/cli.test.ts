@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { stableChartId } from '../../src/charts/chart-metadata.js'
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cce-emu-e2e-'))
@@ -11,8 +13,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+// Releases install a real chart: the example charts, preloaded under their stable ids.
+const EXAMPLE_CHARTS = fileURLToPath(new URL('../../examples/charts', import.meta.url))
+const NGINX_DEMO = stableChartId('nginx-demo', '1.0.0')
+
 async function start(args: string[]): Promise<RunningCli> {
-  const cli = await startCli(args)
+  const cli = await startCli([...args, '--charts', EXAMPLE_CHARTS])
   running.push(cli)
   return cli
 }
@@ -24,7 +30,7 @@ const createRelease = (url: string, name: string) =>
   fetch(releases(url), {
     method: 'POST',
     headers,
-    body: JSON.stringify({ name, namespace: 'default', version: '1.0.0', chart_id: 'demo-chart', values: { imageTag: name } }),
+    body: JSON.stringify({ name, namespace: 'default', version: '1.0.0', chart_id: NGINX_DEMO, values: { imageTag: name } }),
   })
 
 describe('the CLI', () => {
@@ -61,7 +67,7 @@ describe('the CLI', () => {
     const second = await start(['--port', '0', '--db', db, '--lifecycle', 'fast'])
     const after = (await (await fetch(releases(second.url), { headers })).json()) as Array<{ name: string; status: string; values: string }>
     expect(after).toHaveLength(20)
-    expect(JSON.parse(after.find((r) => r.name === 'app-7')!.values)).toEqual({ imageTag: 'app-7' })
+    expect(JSON.parse(after.find((r) => r.name === 'app-7')!.values)).toMatchObject({ imageTag: 'app-7', replicaCount: 1 })
     const deadline = Date.now() + 15_000
     let statuses: string[] = []
     while (Date.now() < deadline) {

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stableChartId } from '../../src/charts/chart-metadata.js'
 import { startCli, type RunningCli } from './emulator.js'
 import { ensureSdkVenv, isolatedEnv, REPO_ROOT } from './venv.js'
 
@@ -18,8 +19,9 @@ const SK = 'sdkConformanceSecretKey00000000000000000'
 const PROJECT = '0123456789abcdef0123456789abcdef'
 const OTHER_PROJECT = 'fedcba9876543210fedcba9876543210'
 const CLUSTER = 'a870253f-5dc7-11ee-bf71-0255ac100b03'
-// Any chart id is accepted until the chart API lands; chart_name echoes it.
-const CHART = '3c138b72-7ce4-6d76-7c55-604cdb2ce423'
+// Releases install a real chart: the example nginx-demo 1.0.0, preloaded (--charts) under its stable id into PROJECT.
+const CHART = stableChartId('nginx-demo', '1.0.0')
+const EXAMPLE_CHARTS = join(REPO_ROOT, 'examples', 'charts')
 const DRIVER = join(REPO_ROOT, 'test', 'sdk', 'cce_ops.py')
 const FLAVORS = ['cce', 'autopilot'] as const
 const REQUEST_ID = /^[0-9a-f]{32}$/
@@ -128,9 +130,9 @@ describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'sdk-home-'))
     ;[fast, manual] = await Promise.all([
-      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'fast', '--log-level', 'info']),
+      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'fast', '--log-level', 'info', '--project-id', PROJECT, '--charts', EXAMPLE_CHARTS]),
       // release-errors needs the created release to stay pending.
-      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'manual', '--log-level', 'info']),
+      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'manual', '--log-level', 'info', '--project-id', PROJECT, '--charts', EXAMPLE_CHARTS]),
     ])
   })
 
@@ -151,8 +153,8 @@ describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.
       expect(create.status_code).toBe(201)
       expectReleaseShape(create.body, 'create (SDK model)')
       expectReleaseShape(create.raw, 'create (wire)')
-      expect(create.body).toMatchObject({ name, namespace: 'default', chart_name: CHART, chart_version: '1.0.0', version: 1 })
-      expect(JSON.parse(create.body!.values as string)).toEqual({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent' })
+      expect(create.body).toMatchObject({ name, namespace: 'default', chart_name: 'nginx-demo', chart_version: '1.0.0', version: 1 })
+      expect(JSON.parse(create.body!.values as string)).toMatchObject({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent', replicaCount: 1 })
 
       for (const step of ['wait-deployed-after-create', 'wait-deployed-after-upgrade', 'wait-deployed-after-rollback']) {
         const line = run.byStep(step)
@@ -191,7 +193,7 @@ describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.
       expect(rollback.status_code).toBe(200)
       expect(rollback.body).toMatchObject({ version: 3, status: expect.stringMatching(/^(PENDING_ROLLBACK|DEPLOYED)$/) })
       // Rolled back to revision 1's values.
-      expect(JSON.parse(run.byStep('wait-deployed-after-rollback').body!.values as string)).toEqual({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent' })
+      expect(JSON.parse(run.byStep('wait-deployed-after-rollback').body!.values as string)).toMatchObject({ imageTag: 'v2', imagePullPolicy: 'IfNotPresent', replicaCount: 1 })
 
       const history = run.byStep('history')
       expect(history.status_code).toBe(200)

@@ -18,6 +18,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { registerAuth } from '../../src/wire/auth.js'
 import { registerJsonParser } from '../../src/wire/json-body.js'
 import { registerRequestContext } from '../../src/wire/request-context.js'
+import { seedTestCharts, TEST_CHART_ID } from '../helpers/app.js'
 
 const AK = 'AKTESTBOUND00000000'
 const SK = 'SKtestBound0000000000000000000000000000a'
@@ -50,6 +51,8 @@ async function build(overrides: Partial<EmulatorConfig>): Promise<Harness> {
   const db = openDatabase(':memory:')
   const clock = new ManualClock('2026-03-01T08:00:00Z')
   const built = await buildApp({ config: defaultConfig({ db: ':memory:', ...overrides }), db, clock, logger: false, random: seededRandom(1) })
+  // Releases install a real chart: the test chart, in every project these tests use.
+  await seedTestCharts(built, ['default', PROJECT, OTHER_PROJECT])
   await built.app.ready()
   h = {
     ...built,
@@ -113,8 +116,8 @@ function signed(o: SignOptions): { method: string; url: string; headers: Record<
 }
 
 const createJson = (name: string, tag = 'v1') =>
-  JSON.stringify({ chart_id: 'chart-1', name, namespace: 'default', version: '1.0.0', values: { imageTag: tag } })
-const upgradeJson = (tag: string) => JSON.stringify({ chart_id: 'chart-1', action: 'upgrade', parameters: {}, values: { imageTag: tag } })
+  JSON.stringify({ chart_id: TEST_CHART_ID, name, namespace: 'default', version: '1.0.0', values: { imageTag: tag } })
+const upgradeJson = (tag: string) => JSON.stringify({ chart_id: TEST_CHART_ID, action: 'upgrade', parameters: {}, values: { imageTag: tag } })
 
 async function inject(req: ReturnType<typeof signed>) {
   return h!.app.inject(req as InjectOptions)
@@ -171,7 +174,7 @@ describe('verify mode: genuine requests', () => {
     expect(created.statusCode, created.body).toBe(201)
     expect(created.json()).toMatchObject({ name: 'r1', status: 'PENDING_INSTALL' })
 
-    const list = await inject(signed({ method: 'GET', url: `${BASE}/releases?namespace=default&chart_id=chart-1` }))
+    const list = await inject(signed({ method: 'GET', url: `${BASE}/releases?namespace=default&chart_id=${TEST_CHART_ID}` }))
     expect(list.statusCode).toBe(200)
     expect(list.json()).toHaveLength(1)
     const shown = await inject(signed({ method: 'GET', url: `${item('r1')}?show_resources=true` }))
@@ -189,7 +192,7 @@ describe('verify mode: genuine requests', () => {
 
   it('accepts the Go SDK shape: neither host nor content-type signed, JSON with explicit nulls and a trailing newline', async () => {
     await verifyApp()
-    const body = `${JSON.stringify({ chart_id: 'chart-1', name: 'go1', namespace: 'default', version: '1.0.0', parameters: null, values: null })}\n`
+    const body = `${JSON.stringify({ chart_id: TEST_CHART_ID, name: 'go1', namespace: 'default', version: '1.0.0', parameters: null, values: null })}\n`
     const res = await inject(signed({ method: 'POST', url: `${BASE}/releases`, body, signedHeaders: GO_SIGNED, headers: { 'user-agent': 'huaweicloud-usdk-go/3.0' } }))
     expect(res.statusCode, res.body).toBe(201)
   })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
+import { AUTH, buildTestApp, createBody, TEST_CHART_ID, TEST_CHART_V2_ID, type TestApp } from '../helpers/app.js'
 
 const BASE = '/cce/cam/v3/clusters/a870253f-5dc7-11ee-bf71-0255ac100b03'
 const item = (name: string, ns = 'project01') => `${BASE}/namespace/${ns}/releases/${name}`
@@ -14,8 +14,9 @@ const get = (url: string, headers: Record<string, string> = AUTH) => t.app.injec
 const put = (url: string, body: unknown) => t.app.inject({ method: 'PUT', url, headers: json, payload: JSON.stringify(body) })
 const del = (url: string, headers: Record<string, string> = json) => t.app.inject({ method: 'DELETE', url, headers })
 
+// Upgrades move the release from the test chart's 1.0.0 to its 1.1.0 (both seeded by buildTestApp).
 const upgradeBody = (values: unknown = { imagePullPolicy: 'IfNotPresent', imageTag: 'v3' }, parameters: unknown = {}) => ({
-  chart_id: 'af4b699e-018c-11ec-b8b0-0255ac100b05',
+  chart_id: TEST_CHART_V2_ID,
   action: 'upgrade',
   parameters,
   values,
@@ -28,7 +29,7 @@ describe('create (seed page "Creating a Release")', () => {
       name: 'nino21',
       namespace: 'project01',
       version: '1.0.0',
-      chart_id: '3c138b72-7ce4-6d76-7c55-604cdb2ce423',
+      chart_id: TEST_CHART_ID,
       values: { imageTag: 'v2', imagePullPolicy: 'IfNotPresent' },
       parameters: { dry_run: false, no_hooks: false, replace: false, name_template: '' },
     })
@@ -37,7 +38,7 @@ describe('create (seed page "Creating a Release")', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/)
     const body = res.json()
     expect(body).toEqual({
-      chart_name: expect.any(String),
+      chart_name: 'demo',
       chart_public: false,
       chart_version: '1.0.0',
       cluster_id: 'a870253f-5dc7-11ee-bf71-0255ac100b03',
@@ -100,15 +101,15 @@ describe('list', () => {
   it('is a bare array, [] when empty, filtered by chart_id and namespace, tolerant of unknown query parameters', async () => {
     t = await buildTestApp()
     expect((await get(`${BASE}/releases`)).body).toBe('[]')
-    await create(createBody('a', { chart_id: 'chart-x' }))
+    await create(createBody('a', { chart_id: TEST_CHART_V2_ID, version: '1.1.0' }))
     await create(createBody('b', { namespace: 'other' }))
     await create(createBody('c'))
     const names = async (q: string) => ((await get(`${BASE}/releases${q}`)).json() as Array<{ name: string }>).map((r) => r.name)
     // Ordered by namespace, then name.
     expect(await names('')).toEqual(['b', 'a', 'c'])
-    expect(await names('?chart_id=chart-x')).toEqual(['a'])
+    expect(await names(`?chart_id=${TEST_CHART_V2_ID}`)).toEqual(['a'])
     expect(await names('?namespace=other')).toEqual(['b'])
-    expect(await names('?namespace=project01&chart_id=chart-x&page=2&whatever=1')).toEqual(['a'])
+    expect(await names(`?namespace=project01&chart_id=${TEST_CHART_V2_ID}&page=2&whatever=1`)).toEqual(['a'])
     expect(await names('?chart_id=&namespace=')).toHaveLength(3)
   })
 
@@ -152,13 +153,13 @@ describe('upgrade (seed page "Updating a Release")', () => {
     await create(createBody('web'))
     await get(item('web'))
     const res = await put(item('web'), {
-      chart_id: 'af4b699e-018c-11ec-b8b0-0255ac100b05',
+      chart_id: TEST_CHART_V2_ID,
       action: 'upgrade',
       parameters: { dry_run: false, name_template: 'string', no_hooks: false, replace: false, recreate: false, reset_values: false, release_version: 1, include_hooks: false },
       values: { imagePullPolicy: 'IfNotPresent', imageTag: 'v2' },
     })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ version: 2, status: 'PENDING_UPGRADE', status_description: 'Preparing upgrade' })
+    expect(res.json()).toMatchObject({ version: 2, status: 'PENDING_UPGRADE', status_description: 'Preparing upgrade', chart_version: '1.1.0' })
     expect((await get(item('web'))).json()).toMatchObject({ version: 2, status: 'DEPLOYED', status_description: 'Upgrade complete' })
     const history = (await get(`${item('web')}/history`)).json()
     expect(history.map((r: { version: number; status: string; status_description: string }) => [r.version, r.status, r.status_description])).toEqual([
@@ -272,7 +273,7 @@ describe('lifecycle timing', () => {
 
 describe('scoping', () => {
   it('separates projects (X-Project-Id), clusters and the CCE / Autopilot flavours', async () => {
-    t = await buildTestApp()
+    t = await buildTestApp({}, { seedCharts: ['default', 'proj-a'] })
     await create(createBody('mine'), BASE, { ...json, 'x-project-id': 'proj-a' })
     expect((await get(`${BASE}/releases`, { ...AUTH, 'x-project-id': 'proj-a' })).json()).toHaveLength(1)
     expect((await get(`${BASE}/releases`, { ...AUTH, 'x-project-id': 'proj-b' })).json()).toEqual([])

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3'
 import { migration001 } from './001-releases.js'
 import { migration002 } from './002-pending-progression.js'
+import { migration003 } from './003-charts.js'
 
 export interface Migration {
   version: number
@@ -12,7 +13,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {

@@ -1,0 +1,40 @@
+/**
+ * The chart model: one uploaded package version in one project's CCE or Autopilot chart store.
+ * Nothing here knows about JSON casing or HTTP.
+ */
+import type { Flavor, Values } from '../releases/release.js'
+import type { ChartTemplate } from './package-reader.js'
+
+/** Where a chart lives: CCE and Autopilot have separate chart stores per project. */
+export interface ChartScope {
+  projectId: string
+  flavor: Flavor
+}
+
+export interface Chart {
+  scope: ChartScope
+  id: string
+  name: string
+  version: string
+  description: string
+  iconUrl: string
+  appVersion: string
+  /** CCE's public (shared) charts; every uploaded or preloaded chart is private. */
+  public: boolean
+  /** The `visible` upload parameter, stored and echoed nowhere (ChartResp has no such field). */
+  visible: boolean
+  /** The `source` upload parameter, echoed in ChartResp. */
+  source: string
+  /** The package has a README at the top of its chart folder. */
+  readme: boolean
+  /** values.yaml as JSON. */
+  values: Values
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** What an upload stores besides the metadata. */
+export interface ChartContent {
+  packageBytes: Buffer
+  templates: ChartTemplate[]
+}

@@ -1,0 +1,171 @@
+/** SQLite store of chart packages (table `charts`, migration 003). */
+import { createHash } from 'node:crypto'
+import type { Chart, ChartContent, ChartScope } from '../charts/chart.js'
+import type { ChartTemplate } from '../charts/package-reader.js'
+import type { Flavor } from '../releases/release.js'
+import type { DatabaseHandle } from './db.js'
+
+interface ChartRow {
+  project_id: string
+  flavor: Flavor
+  id: string
+  name: string
+  version: string
+  description: string
+  icon_url: string
+  app_version: string
+  public: number
+  visible: number
+  source: string
+  readme: number
+  values_json: string
+  created_at: number
+  updated_at: number
+}
+
+/** Every column but the heavy ones (package, templates), which only archive and resources read. */
+const COLUMNS =
+  'project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme, values_json, created_at, updated_at'
+const SCOPE = 'project_id = @projectId AND flavor = @flavor'
+
+const scopeParams = (s: ChartScope) => ({ projectId: s.projectId, flavor: s.flavor })
+
+function rowToChart(r: ChartRow): Chart {
+  return {
+    scope: { projectId: r.project_id, flavor: r.flavor },
+    id: r.id,
+    name: r.name,
+    version: r.version,
+    description: r.description,
+    iconUrl: r.icon_url,
+    appVersion: r.app_version,
+    public: r.public === 1,
+    visible: r.visible === 1,
+    source: r.source,
+    readme: r.readme === 1,
+    values: JSON.parse(r.values_json) as Chart['values'],
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  }
+}
+
+function chartParams(c: Chart, content: ChartContent) {
+  return {
+    ...scopeParams(c.scope),
+    id: c.id,
+    name: c.name,
+    version: c.version,
+    description: c.description,
+    iconUrl: c.iconUrl,
+    appVersion: c.appVersion,
+    public: c.public ? 1 : 0,
+    visible: c.visible ? 1 : 0,
+    source: c.source,
+    readme: c.readme ? 1 : 0,
+    valuesJson: JSON.stringify(c.values),
+    templatesJson: JSON.stringify(content.templates),
+    package: content.packageBytes,
+    sha256: packageDigest(content.packageBytes),
+    createdAt: c.createdAt.getTime(),
+    updatedAt: c.updatedAt.getTime(),
+  }
+}
+
+export const packageDigest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+export class SqliteChartRepository {
+  constructor(private readonly db: DatabaseHandle) {}
+
+  /** Runs fn atomically; fn must be synchronous. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  get(scope: ChartScope, id: string): Chart | null {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
+    return row ? rowToChart(row) : null
+  }
+
+  findByNameVersion(scope: ChartScope, name: string, version: string): Chart | null {
+    const row = this.db
+      .prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND name = @name AND version = @version`)
+      .get({ ...scopeParams(scope), name, version }) as ChartRow | undefined
+    return row ? rowToChart(row) : null
+  }
+
+  /** Ordered by name, then version (numerically), then id. */
+  list(scope: ChartScope): Chart[] {
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE}`).all(scopeParams(scope)) as ChartRow[]
+    return rows.map(rowToChart).sort(compareCharts)
+  }
+
+  /** Distinct chart names: what the chart quota counts. */
+  countNames(scope: ChartScope): number {
+    return (this.db.prepare(`SELECT COUNT(DISTINCT name) AS n FROM charts WHERE ${SCOPE}`).get(scopeParams(scope)) as { n: number }).n
+  }
+
+  hasName(scope: ChartScope, name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM charts WHERE ${SCOPE} AND name = @name LIMIT 1`).get({ ...scopeParams(scope), name }) !== undefined
+  }
+
+  insert(chart: Chart, content: ChartContent): void {
+    this.db
+      .prepare(
+        `INSERT INTO charts (project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme,
+           values_json, templates_json, package, package_sha256, created_at, updated_at)
+         VALUES (@projectId, @flavor, @id, @name, @version, @description, @iconUrl, @appVersion, @public, @visible, @source, @readme,
+           @valuesJson, @templatesJson, @package, @sha256, @createdAt, @updatedAt)`,
+      )
+      .run(chartParams(chart, content))
+  }
+
+  /** Replaces everything about the chart with this id (its id and created_at stay as given). */
+  replace(chart: Chart, content: ChartContent): void {
+    const info = this.db
+      .prepare(
+        `UPDATE charts SET name = @name, version = @version, description = @description, icon_url = @iconUrl, app_version = @appVersion,
+           public = @public, visible = @visible, source = @source, readme = @readme, values_json = @valuesJson,
+           templates_json = @templatesJson, package = @package, package_sha256 = @sha256, created_at = @createdAt, updated_at = @updatedAt
+         WHERE ${SCOPE} AND id = @id`,
+      )
+      .run(chartParams(chart, content))
+    if (info.changes !== 1) throw new Error(`chart ${chart.id} vanished during an update`)
+  }
+
+  delete(scope: ChartScope, id: string): boolean {
+    return this.db.prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
+  }
+
+  packageBytes(scope: ChartScope, id: string): Buffer | null {
+    const row = this.db.prepare(`SELECT package FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+      | { package: Buffer }
+      | undefined
+    return row ? row.package : null
+  }
+
+  packageDigest(scope: ChartScope, id: string): string | null {
+    const row = this.db.prepare(`SELECT package_sha256 FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+      | { package_sha256: string }
+      | undefined
+    return row ? row.package_sha256 : null
+  }
+
+  templates(scope: ChartScope, id: string): ChartTemplate[] | null {
+    const row = this.db.prepare(`SELECT templates_json FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+      | { templates_json: string }
+      | undefined
+    return row ? (JSON.parse(row.templates_json) as ChartTemplate[]) : null
+  }
+}
+
+const versionParts = (v: string): number[] => v.split('.').map(Number)
+
+function compareCharts(a: Chart, b: Chart): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1
+  const [x, y] = [versionParts(a.version), versionParts(b.version)]
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
