@@ -30,6 +30,7 @@ import { chartRoutes } from './wire/cce/chart-routes.js'
 import { ChartQuotaSchema, ChartRespSchema, ChartUploadBodySchema, ChartValuesSchema } from './wire/cce/chart-schemas.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
+import { sharedCompilers } from './wire/control/shared-compilers.js'
 import { WireError } from './wire/errors.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { authHook } from './wire/auth.js'
@@ -67,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
+    schemaController: { compilersFactory: sharedCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const seed = config.seed ?? (Math.floor(Math.random() * 0x1_0000_0000) >>> 0)

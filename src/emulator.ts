@@ -99,9 +99,10 @@ export interface Emulator {
     /** Ends it now as FAILED (Helm's "… failed: <reason>") or, with unknown, UNKNOWN. */
     fail(ref: ReleaseRef, reason?: string, opts?: { unknown?: boolean }): TriggerResult
   }
-  /** The underlying control plane and Fastify app, for anything not wrapped above. */
+  /** The underlying control plane, Fastify app and services (releases, charts…), for anything not wrapped above. */
   control: ControlPlane
   app: FastifyInstance
+  services: EmulatorApp
   close(): Promise<void>
 }
 
@@ -172,6 +173,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
     control,
     app,
+    services: built,
     close: () =>
       (closing ??= app.close().then(() => {
         db.close()

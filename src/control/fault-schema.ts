@@ -2,7 +2,7 @@
  * The TypeBox shapes of fault rules, shared by the HTTP control plane (request validation,
  * OpenAPI) and the --faults file loader, so both accept exactly the same documents.
  */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox'
 
 export const MAX_LATENCY_MS = 30_000
 
@@ -61,17 +61,35 @@ export const FaultRuleInputSchema = Type.Object(
 export type FaultRuleInput = Static<typeof FaultRuleInputSchema>
 export type FaultMatch = Static<typeof FaultMatchSchema>
 
+/**
+ * Nullable without anyOf: `type: [T, "null"]` keeps the response serializer cheap to compile,
+ * which is most of what an emulator costs to start (fast-json-stringify builds a validator per anyOf).
+ */
+export const Nullable = <T extends TSchema & { type: string }>(t: T): TUnsafe<Static<T> | null> =>
+  Type.Unsafe<Static<T> | null>({ ...t, type: [t.type, 'null'] })
+
+const Outcome = Type.Union([Type.Literal('fail'), Type.Literal('stick'), Type.Literal('unknown')])
+
+/** A rule as stored and answered: `match.operation` is always a list. */
 export const FaultRuleSchema = Type.Object({
   id: Type.String(),
-  match: FaultMatchSchema,
+  match: Type.Object({
+    operation: Type.Optional(Type.Array(Type.String())),
+    dialect: Type.Optional(Type.String({ enum: ['cce', 'autopilot'] })),
+    path_prefix: Type.Optional(Type.String()),
+    cluster_id: Type.Optional(Type.String()),
+    namespace: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    chart: Type.Optional(Type.String()),
+  }),
   probability: Type.Number(),
-  remaining: Type.Union([Type.Integer(), Type.Null()], { description: 'Firings left; null: unlimited; 0: exhausted' }),
+  remaining: Nullable(Type.Integer({ description: 'Firings left; null: unlimited; 0: exhausted' })),
   fired: Type.Integer(),
-  error: Type.Union([Type.Object({ status: Type.Integer(), error_code: Type.String(), error_msg: Type.String() }), Type.Null()]),
-  latency_ms: Type.Union([Type.Integer(), Type.Null()]),
-  lifecycle: Type.Union([
-    Type.Object({ outcome: Type.Union([Type.Literal('fail'), Type.Literal('stick'), Type.Literal('unknown')]), reason: Type.Union([Type.String(), Type.Null()]) }),
-    Type.Null(),
-  ]),
+  error: Nullable(Type.Object({ status: Type.Integer(), error_code: Type.String(), error_msg: Type.String() })),
+  latency_ms: Nullable(Type.Integer()),
+  lifecycle: Nullable(Type.Object({ outcome: Type.String({ enum: ['fail', 'stick', 'unknown'] }), reason: Nullable(Type.String()) })),
 })
-export type FaultRule = Static<typeof FaultRuleSchema>
+export type FaultRule = Omit<Static<typeof FaultRuleSchema>, 'lifecycle' | 'match'> & {
+  match: Omit<FaultMatch, 'operation'> & { operation?: string[] | undefined }
+  lifecycle: { outcome: Static<typeof Outcome>; reason: string | null } | null
+}

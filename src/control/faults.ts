@@ -192,8 +192,9 @@ export class FaultStore implements OutcomeSource {
     }
     const lifecycle: FaultLifecycle | null = input.lifecycle ? { outcome: input.lifecycle.outcome, reason: input.lifecycle.reason ?? null } : null
     if (lifecycle && !['fail', 'stick', 'unknown'].includes(lifecycle.outcome)) throw new FaultRuleError('lifecycle.outcome must be fail, stick or unknown')
-    const match: FaultMatch = { ...(input.match ?? {}) }
-    if (match.operation !== undefined) match.operation = (typeof match.operation === 'string' ? [match.operation] : match.operation).map((o) => o.toLowerCase())
+    const { operation, ...rest } = input.match ?? {}
+    const match: FaultRule['match'] = { ...rest }
+    if (operation !== undefined) match.operation = (typeof operation === 'string' ? [operation] : operation).map((o) => o.toLowerCase())
     return {
       id: input.id ?? `f${this.#nextId++}`,
       match,
@@ -207,7 +208,7 @@ export class FaultStore implements OutcomeSource {
   }
 }
 
-function matches(m: FaultMatch, f: RequestFacts, http: boolean): boolean {
+function matches(m: FaultRule['match'], f: RequestFacts, http: boolean): boolean {
   const ops = typeof m.operation === 'string' ? [m.operation] : m.operation
   if (ops && ops.length > 0 && !ops.some((o) => f.operations.includes(o))) return false
   if (m.dialect !== undefined && m.dialect !== f.dialect) return false

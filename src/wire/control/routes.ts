@@ -137,7 +137,13 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         const body = (req.body ?? {}) as { reason?: string; status?: 'FAILED' | 'UNKNOWN' }
         const effective: 'succeed' | 'fail' | 'unknown' = outcome === 'succeed' ? 'succeed' : body.status === 'UNKNOWN' ? 'unknown' : 'fail'
         const { operation, release } = control.trigger(key, effective, body.reason)
-        return { operation: operation.operation, revision: operation.revision, outcome: effective, release: release ? toReleaseResp(release) : null }
+        return {
+          operation: operation.operation,
+          revision: operation.revision,
+          outcome: effective,
+          deleted: release === null,
+          ...(release ? { release: toReleaseResp(release) } : {}),
+        }
       },
     )
   trigger('succeed')

@@ -3,22 +3,24 @@
  * digit strings: the app's Ajv does not coerce types (CCE fidelity), so routes parse them.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { FaultRuleInputSchema, FaultRuleSchema } from '../../control/fault-schema.js'
+import { FaultRuleInputSchema, FaultRuleSchema, Nullable } from '../../control/fault-schema.js'
 import { JOURNAL_BODY_LIMIT } from '../../control/journal.js'
 import { CceErrorSchema } from '../common/schemas.js'
 import { ReleaseRespSchema } from '../cce/release-schemas.js'
 
 export const tags = ['Emulator control']
 export const errorRef = Type.Ref(CceErrorSchema)
-export const controlErrors = { 400: errorRef, 404: errorRef, 409: errorRef, 500: errorRef } as const
+export const controlErrors = { '4xx': errorRef, '5xx': errorRef } as const
 
 const Flavor = Type.Union([Type.Literal('cce'), Type.Literal('autopilot')])
 
+// Response schemas avoid anyOf (unions): each one costs the serializer a validator to compile
+// at start, and start-up time is what an in-process emulator is judged on.
 export const HealthSchema = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('starting')]),
+  status: Type.String({ enum: ['ready', 'starting'] }),
   version: Type.String(),
   uptime_seconds: Type.Number(),
-  database: Type.Union([Type.Literal('memory'), Type.Literal('file')]),
+  database: Type.String({ enum: ['memory', 'file'] }),
   lifecycle: Type.String({ description: 'Active lifecycle profile, or "custom"' }),
   seed: Type.Integer({ description: 'Seed of the lifecycle jitter and fault randomness' }),
   checks: Type.Record(Type.String(), Type.Boolean(), { description: 'Readiness checks (database migrated, charts loaded…)' }),
@@ -59,8 +61,6 @@ export const AdvanceResultSchema = Type.Object({
   settled: Type.Integer({ description: 'Pending operations that fell due and were completed' }),
 })
 
-const Operation = Type.Union([Type.Literal('install'), Type.Literal('upgrade'), Type.Literal('rollback'), Type.Literal('uninstall')])
-
 const TimeSettingInput = Type.Object(
   {
     mode: Type.Literal('time'),
@@ -81,13 +81,15 @@ const ManualSettingInput = Type.Object(
   { additionalProperties: false },
 )
 const SettingInput = Type.Union([TimeSettingInput, ManualSettingInput])
-const Setting = Type.Union([
-  Type.Object({ mode: Type.Literal('time'), delay_ms: Type.Integer(), jitter_ms: Type.Integer() }),
-  Type.Object({ mode: Type.Literal('manual'), after_reads: Type.Union([Type.Integer(), Type.Null()]) }),
-])
+const Setting = Type.Object({
+  mode: Type.String({ enum: ['time', 'manual'] }),
+  delay_ms: Type.Optional(Type.Integer({ description: 'mode time' })),
+  jitter_ms: Type.Optional(Type.Integer({ description: 'mode time' })),
+  after_reads: Type.Optional(Nullable(Type.Integer({ description: 'mode manual; null: only on a trigger' }))),
+})
 
 export const LifecycleSchema = Type.Object({
-  profile: Type.Union([Type.Literal('fast'), Type.Literal('realistic'), Type.Literal('manual'), Type.Literal('custom')]),
+  profile: Type.String({ enum: ['fast', 'realistic', 'manual', 'custom'] }),
   operations: Type.Object({ install: Setting, upgrade: Setting, rollback: Setting, uninstall: Setting }),
 })
 
@@ -135,10 +137,11 @@ export const FailBodySchema = Type.Union(
 )
 
 export const TriggerResultSchema = Type.Object({
-  operation: Operation,
+  operation: Type.String({ enum: ['install', 'upgrade', 'rollback', 'uninstall'] }),
   revision: Type.Integer(),
-  outcome: Type.Union([Type.Literal('succeed'), Type.Literal('fail'), Type.Literal('unknown')]),
-  release: Type.Union([Type.Ref(ReleaseRespSchema), Type.Null()], { description: 'The release now; null when a completed delete removed it' }),
+  outcome: Type.String({ enum: ['succeed', 'fail', 'unknown'] }),
+  deleted: Type.Boolean({ description: 'True when a completed delete removed the release' }),
+  release: Type.Optional(Type.Ref(ReleaseRespSchema, { description: 'The release now (absent when deleted)' })),
 })
 
 export const FaultListSchema = Type.Object({ seed: Type.Integer(), rules: Type.Array(FaultRuleSchema) })
@@ -157,22 +160,22 @@ export const JournalEntrySchema = Type.Object({
   method: Type.String(),
   path: Type.String(),
   query: Type.String(),
-  route: Type.Union([Type.String(), Type.Null()]),
-  operation: Type.Union([Type.String(), Type.Null()]),
-  dialect: Type.Union([Flavor, Type.Null()]),
-  project_id: Type.Union([Type.String(), Type.Null()]),
-  cluster_id: Type.Union([Type.String(), Type.Null()]),
-  namespace: Type.Union([Type.String(), Type.Null()]),
-  name: Type.Union([Type.String(), Type.Null()]),
+  route: Nullable(Type.String()),
+  operation: Nullable(Type.String()),
+  dialect: Nullable(Type.String({ description: 'cce or autopilot' })),
+  project_id: Nullable(Type.String()),
+  cluster_id: Nullable(Type.String()),
+  namespace: Nullable(Type.String()),
+  name: Nullable(Type.String()),
   status: Type.Integer(),
   duration_ms: Type.Number(),
   request_id: Type.String(),
   request_headers: Type.Record(Type.String(), Type.String(), { description: 'Token and signature values redacted' }),
-  request_body: Type.Union([Type.String(), Type.Null()], { description: `First ${JOURNAL_BODY_LIMIT} bytes` }),
+  request_body: Nullable(Type.String({ description: `First ${JOURNAL_BODY_LIMIT} bytes` })),
   request_body_truncated: Type.Boolean(),
-  response_body: Type.Union([Type.String(), Type.Null()]),
+  response_body: Nullable(Type.String()),
   response_body_truncated: Type.Boolean(),
-  fault: Type.Union([Type.String(), Type.Null()], { description: 'Id of the fault rule that shaped the answer' }),
+  fault: Nullable(Type.String({ description: 'Id of the fault rule that shaped the answer' })),
 })
 
 export const JournalQuerySchema = Type.Object(
