@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
+import { canonicalRequest, formatSdkDate, sha256Hex, sign, stringToSign } from '../../src/auth/signature.js'
 import { stableChartId } from '../../src/charts/chart-metadata.js'
 import { ManualClock } from '../../src/clock.js'
 import { defaultConfig, type EmulatorConfig } from '../../src/config.js'
@@ -286,6 +287,33 @@ describe('scoping', () => {
     expect((await get(`/autopilot/v2/charts/${autopilot}/archive`)).rawPayload.equals(NGINX_1)).toBe(true)
     expect((await send('PUT', `/autopilot/v2/charts/${autopilot}`, chartUpload(NGINX_2))).json().version).toBe('1.1.0')
     expect((await del(`/autopilot/v2/charts/${autopilot}`)).statusCode).toBe(200)
+  })
+
+  it('verify mode: signed uploads pass with the body hashed (as a hand-made signer does) or UNSIGNED-PAYLOAD (the SDKs)', async () => {
+    t = await app({ auth: 'verify', credentials: [{ accessKey: 'AKCHARTS', secretKey: 'SKCHARTS' }], chartMaxBytes: 256 * 1024 })
+    const signedUpload = (body: Multipart, declared?: string, payload: Buffer = body.payload) => {
+      const date = formatSdkDate(t.clock.now())
+      const headers: Record<string, string> = { ...body.headers, host: 'emulator', 'x-sdk-date': date, ...(declared ? { 'x-sdk-content-sha256': declared } : {}) }
+      const names = ['content-type', 'host', 'x-sdk-date']
+      const canonical = canonicalRequest({ method: 'POST', rawPath: '/v2/charts', rawQuery: '', headers, signedHeaders: names, bodyHash: declared ?? sha256Hex(body.payload) })
+      headers.authorization = `SDK-HMAC-SHA256 Access=AKCHARTS, SignedHeaders=${names.join(';')}, Signature=${sign('SKCHARTS', stringToSign(date, canonical))}`
+      return t.app.inject({ method: 'POST', url: '/v2/charts', headers, payload })
+    }
+    const hashed = await signedUpload(chartUpload(NGINX_1, { fileFirst: true, filename: './dist/nginx-demo-1.0.0.tgz', parameters: '{"source":"hashed"}' }))
+    expect(hashed.statusCode).toBe(201)
+    expect(hashed.json()).toMatchObject({ name: 'nginx-demo', version: '1.0.0', source: 'hashed' })
+    const unsigned = await signedUpload(chartUpload(NGINX_2, { parameters: '' }), 'UNSIGNED-PAYLOAD')
+    expect(unsigned.statusCode).toBe(201)
+    // The gateway read the hashed body; the same refusals apply to it.
+    expectCceError(await signedUpload(chartUpload(NGINX_1)), 409, 'CCE.01409001')
+    expectCceError(await signedUpload(multipart([{ name: 'parameters', value: '{}' }])), 400, 'CCE.01400001', /content: a chart package is required/)
+    expectCceError(await signedUpload(chartUpload(Buffer.concat([REDIS, Buffer.alloc(300 * 1024)]))), 413, 'CCE.01400001', /exceeds 262144 bytes/)
+    const body = chartUpload(REDIS)
+    const tampered = Buffer.from(body.payload)
+    tampered[tampered.length - 100] = (tampered[tampered.length - 100]! + 1) % 256
+    expectCceError(await signedUpload(body, undefined, tampered), 401, 'APIGW.0301')
+    const archive = await t.app.inject({ method: 'GET', url: `/v2/charts/${hashed.json().id}/archive`, headers: { 'x-auth-token': 'unknown' } })
+    expect(archive.statusCode).toBe(401)
   })
 
   it('needs credentials like the release API (presence mode)', async () => {

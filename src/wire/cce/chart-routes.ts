@@ -23,7 +23,7 @@ import {
   ChartValuesSchema,
   ProjectParamsSchema,
 } from './chart-schemas.js'
-import { readChartUpload, UPLOAD_FIELD_LIMITS } from './chart-upload.js'
+import { keepBufferedUpload, readChartUpload, UPLOAD_FIELD_LIMITS } from './chart-upload.js'
 
 export interface ChartRoutesOptions {
   flavor: Flavor
@@ -51,6 +51,8 @@ export const chartRoutes: FastifyPluginAsyncTypebox<ChartRoutesOptions> = async 
     limits: { ...UPLOAD_FIELD_LIMITS, fileSize: charts.limits.maxPackageBytes },
     throwFileSizeLimit: true,
   })
+  app.decorateRequest('bufferedUpload', undefined)
+  app.addHook('preParsing', keepBufferedUpload(charts.limits.maxPackageBytes))
 
   const tags = [flavor === 'cce' ? 'CCE charts' : 'Autopilot charts']
   const opId = (op: string) => (flavor === 'cce' ? op : op.replace(/Chart|UserCharts/, (m) => `Autopilot${m}`))

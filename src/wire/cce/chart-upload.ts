@@ -6,7 +6,7 @@
  * The file is streamed by @fastify/multipart under the package size limit; going over it is a 413.
  */
 import type { MultipartFile, MultipartValue } from '@fastify/multipart'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, RequestPayload } from 'fastify'
 import type { UploadParameters } from '../../charts/chart-service.js'
 import { ValidationError } from '../../errors.js'
 import { WireError } from '../errors.js'
@@ -24,7 +24,44 @@ export const UPLOAD_FIELD_LIMITS = { files: 1, fields: 8, parts: 16, fieldSize: 
 const CONTENT = 'content'
 const PARAMETERS = 'parameters'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A multipart body an earlier preParsing hook already read (see `keepBufferedUpload`). */
+    bufferedUpload: Buffer | undefined
+  }
+}
+
+/** How much a buffered upload may hold beyond the package: the other parts and the multipart framing. */
+const FRAMING_BYTES = 64 * 1024
+
+/**
+ * A preParsing hook for the chart scope, after the gateway check. @fastify/multipart reads the
+ * raw request, so when the gateway (verify mode, a signed upload without X-Sdk-Content-Sha256)
+ * has already read the body to hash it, that raw stream is spent and only the replayed payload
+ * holds the bytes: keep them for `readChartUpload`.
+ */
+export function keepBufferedUpload(maxPackageBytes: number) {
+  return async (req: FastifyRequest, _reply: unknown, payload: RequestPayload): Promise<RequestPayload> => {
+    // isMultipart() is only known after parsing; the header is what the parser will go by.
+    if (payload === (req.raw as unknown) || !/^multipart\/form-data/i.test(String(req.headers['content-type'] ?? ''))) return payload
+    const chunks: Buffer[] = []
+    let total = 0
+    for await (const chunk of payload) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+      total += buf.length
+      if (total > maxPackageBytes + FRAMING_BYTES) throw tooLarge(maxPackageBytes)
+      chunks.push(buf)
+    }
+    req.bufferedUpload = Buffer.concat(chunks, total)
+    return payload
+  }
+}
+
+const tooLarge = (maxPackageBytes: number) =>
+  new WireError(413, 'CCE.01400001', `Invalid request: content: the chart package exceeds ${maxPackageBytes} bytes`)
+
 export async function readChartUpload(req: FastifyRequest, maxPackageBytes: number): Promise<ChartUpload> {
+  if (req.isMultipart() && req.bufferedUpload !== undefined) return readBufferedUpload(req, req.bufferedUpload, maxPackageBytes)
   if (!req.isMultipart()) {
     throw new WireError(
       415,
@@ -61,6 +98,36 @@ export async function readChartUpload(req: FastifyRequest, maxPackageBytes: numb
   return { bytes, filename, parameters: parseParameters(rawParameters) }
 }
 
+/**
+ * The same rules for a body already in memory, parsed by Node's own multipart parser (undici's
+ * `Response.formData()`); it was bounded while being read.
+ */
+async function readBufferedUpload(req: FastifyRequest, body: Buffer, maxPackageBytes: number): Promise<ChartUpload> {
+  let form: FormData
+  try {
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': String(req.headers['content-type']) } }).formData()
+  } catch (err) {
+    throw new WireError(400, 'CCE.01400001', `Invalid request: malformed multipart body: ${(err as Error).message}`)
+  }
+  const files = [...form.values()].filter((v) => typeof v !== 'string')
+  if (files.length > UPLOAD_FIELD_LIMITS.files) throw new WireError(413, 'CCE.01400001', 'Invalid request: send exactly one file part ("content")')
+  const content = form.get(CONTENT)
+  if (content === null) throw new ValidationError('a chart package is required in the multipart file part "content"', CONTENT)
+  if (typeof content === 'string') {
+    throw new ValidationError('"content" must be a file part holding the chart package (curl -F content=@mychart-1.0.0.tgz), not a text field', CONTENT)
+  }
+  if (content.size > maxPackageBytes) throw tooLarge(maxPackageBytes)
+  const parameters = form.get(PARAMETERS)
+  if (typeof parameters === 'string' && Buffer.byteLength(parameters) > UPLOAD_FIELD_LIMITS.fieldSize) {
+    throw new ValidationError(`is longer than ${UPLOAD_FIELD_LIMITS.fieldSize} bytes`, PARAMETERS)
+  }
+  return {
+    bytes: Buffer.from(await content.arrayBuffer()),
+    filename: baseName(content.name),
+    parameters: parseParameters(typeof parameters === 'string' ? parameters : undefined),
+  }
+}
+
 async function drain(part: MultipartFile): Promise<void> {
   part.file.resume()
   await new Promise<void>((resolve) => {
@@ -79,7 +146,7 @@ function translateMultipartError(err: unknown, maxPackageBytes: number): unknown
   const code = (err as { code?: string }).code
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
-      return new WireError(413, 'CCE.01400001', `Invalid request: content: the chart package exceeds ${maxPackageBytes} bytes`)
+      return tooLarge(maxPackageBytes)
     case 'FST_FILES_LIMIT':
       return new WireError(413, 'CCE.01400001', 'Invalid request: send exactly one file part ("content")')
     case 'FST_FIELDS_LIMIT':
