@@ -7,8 +7,9 @@ Environment:
   EMU_AK, EMU_SK    credentials the emulator knows
   EMU_PROJECT_ID    sent as X-Project-Id; set explicitly so the SDK never calls IAM
   EMU_CLUSTER_ID    cluster the releases live in
-  EMU_CHART_ID      an uploaded chart
-  EMU_FLAVOR        "cce" (/cce/cam/v3) or "autopilot" (/autopilot/cam/v3)
+  EMU_CHART_ID      an uploaded chart (release scenarios)
+  EMU_CHART_PATH    a chart package (.tgz) the emulator does not hold yet (chart scenarios)
+  EMU_FLAVOR        "cce" (/cce/cam/v3, /v2/charts) or "autopilot" (/autopilot/cam/v3, /autopilot/v2/charts)
   optional: EMU_CHART_VERSION (1.0.0), EMU_NAMESPACE (default), EMU_RELEASE_NAME (sdk-<flavor>),
             EMU_POLL_TIMEOUT seconds (10)
 
@@ -17,14 +18,17 @@ Every step prints {"step", "ok", "status_code", "body", "raw"} on success, or
 error. The caller asserts on these lines; this script only decides when a scenario cannot go on.
 """
 
+import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 import warnings
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions import exceptions
+from huaweicloudsdkcore.http.formdata import FormFile
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcce.v3 import (
     CceClient,
@@ -32,18 +36,38 @@ from huaweicloudsdkcce.v3 import (
     CreateReleaseReqBody,
     CreateReleaseReqBodyValues,
     CreateReleaseRequest,
+    DeleteAutopilotChartRequest,
     DeleteAutopilotReleaseRequest,
+    DeleteChartRequest,
     DeleteReleaseRequest,
+    DownloadAutopilotChartRequest,
+    DownloadChartRequest,
+    ListAutopilotChartsRequest,
     ListAutopilotReleasesRequest,
+    ListChartsRequest,
     ListReleasesRequest,
     ReleaseReqBodyParams,
+    ShowAutopilotChartRequest,
+    ShowAutopilotChartValuesRequest,
     ShowAutopilotReleaseHistoryRequest,
     ShowAutopilotReleaseRequest,
+    ShowAutopilotUserChartsQuotasRequest,
+    ShowChartRequest,
+    ShowChartValuesRequest,
     ShowReleaseHistoryRequest,
     ShowReleaseRequest,
+    ShowUserChartsQuotasRequest,
+    UpdateAutopilotChartRequest,
+    UpdateAutopilotChartRequestBody,
     UpdateAutopilotReleaseRequest,
+    UpdateChartRequest,
+    UpdateChartRequestBody,
     UpdateReleaseReqBody,
     UpdateReleaseRequest,
+    UploadAutopilotChartRequest,
+    UploadAutopilotChartRequestBody,
+    UploadChartRequest,
+    UploadChartRequestBody,
 )
 
 # to_dict() on response models warns that it is deprecated; the warning is noise on stderr.
@@ -69,6 +93,32 @@ OPS = {
     },
 }
 
+# Chart operations: (client method, request class, multipart body class or None). Autopilot has its
+# own upload/update body classes (same fields); the quota requests have no fields at all, the
+# SDK fills {project_id} in the path from the credentials.
+CHART_OPS = {
+    "cce": {
+        "upload": ("upload_chart", UploadChartRequest, UploadChartRequestBody),
+        "list": ("list_charts", ListChartsRequest, None),
+        "show": ("show_chart", ShowChartRequest, None),
+        "update": ("update_chart", UpdateChartRequest, UpdateChartRequestBody),
+        "delete": ("delete_chart", DeleteChartRequest, None),
+        "download": ("download_chart", DownloadChartRequest, None),
+        "values": ("show_chart_values", ShowChartValuesRequest, None),
+        "quota": ("show_user_charts_quotas", ShowUserChartsQuotasRequest, None),
+    },
+    "autopilot": {
+        "upload": ("upload_autopilot_chart", UploadAutopilotChartRequest, UploadAutopilotChartRequestBody),
+        "list": ("list_autopilot_charts", ListAutopilotChartsRequest, None),
+        "show": ("show_autopilot_chart", ShowAutopilotChartRequest, None),
+        "update": ("update_autopilot_chart", UpdateAutopilotChartRequest, UpdateAutopilotChartRequestBody),
+        "delete": ("delete_autopilot_chart", DeleteAutopilotChartRequest, None),
+        "download": ("download_autopilot_chart", DownloadAutopilotChartRequest, None),
+        "values": ("show_autopilot_chart_values", ShowAutopilotChartValuesRequest, None),
+        "quota": ("show_autopilot_user_charts_quotas", ShowAutopilotUserChartsQuotasRequest, None),
+    },
+}
+
 TERMINAL_BAD = ("FAILED", "UNKNOWN")  # terraform gives up on these
 
 
@@ -85,13 +135,14 @@ def env(name, default=None):
 
 
 class Ctx:
-    def __init__(self, sk_override=None):
+    def __init__(self, sk_override=None, chart_id=None):
         self.flavor = env("EMU_FLAVOR", "cce")
         if self.flavor not in OPS:
             sys.stderr.write(f"cce_ops.py: EMU_FLAVOR must be one of {sorted(OPS)}\n")
             sys.exit(2)
         self.cluster_id = env("EMU_CLUSTER_ID")
-        self.chart_id = env("EMU_CHART_ID")
+        # Chart scenarios install the chart they uploaded; release scenarios need one given.
+        self.chart_id = chart_id or env("EMU_CHART_ID")
         self.chart_version = env("EMU_CHART_VERSION", "1.0.0")
         self.namespace = env("EMU_NAMESPACE", "default")
         self.name = env("EMU_RELEASE_NAME", f"sdk-{self.flavor}")
@@ -101,6 +152,15 @@ class Ctx:
     def call(self, op, **fields):
         method, request_cls = OPS[self.flavor][op]
         return getattr(self.client, method)(request_cls(cluster_id=self.cluster_id, **fields))
+
+    def chart_call(self, op, client=None, **fields):
+        method, request_cls, _ = CHART_OPS[self.flavor][op]
+        return getattr(client or self.client, method)(request_cls(**fields))
+
+    def chart_body(self, op, path, parameters=None):
+        """The multipart body the SDK encodes: text part `parameters` (omitted when None), then file part `content`."""
+        body_cls = CHART_OPS[self.flavor][op][2]
+        return body_cls(parameters=parameters, content=FormFile(open(path, "rb")) if path else None)
 
 
 def build_client(sk_override=None):
@@ -267,11 +327,119 @@ def list_once():
     attempt("list", lambda: ctx.call("list"))
 
 
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def download_step(ctx, name, chart_id, uploaded_path=None):
+    """DownloadChart answers an SdkStreamResponse: the body is only reachable through
+    consume_download_stream(fn), which hands fn the underlying requests.Response (stream=True)."""
+    def call():
+        resp = ctx.chart_call("download", chart_id=chart_id)
+        received = bytearray()
+        headers = {}
+
+        def consume(stream):
+            headers.update({k.lower(): v for k, v in stream.headers.items()})
+            for chunk in stream.iter_content(chunk_size=64 * 1024):
+                received.extend(chunk)
+
+        resp.consume_download_stream(consume)
+        return resp, bytes(received), headers
+
+    try:
+        resp, received, headers = call()
+    except Exception as err:  # noqa: BLE001
+        emit(error_line(name, err))
+        raise StepFailed(name) from err
+    line = {"step": name, "ok": True, "status_code": resp.status_code, "bytes": len(received),
+            "sha256": hashlib.sha256(received).hexdigest(),
+            "content_type": headers.get("content-type"), "content_disposition": headers.get("content-disposition")}
+    if uploaded_path:
+        line["uploaded_sha256"] = sha256_file(uploaded_path)
+        line["uploaded_bytes"] = os.path.getsize(uploaded_path)
+    emit(line)
+    return received
+
+
+def chart_lifecycle():
+    """upload → list → show → values → quota → download → update → install a release from the
+    uploaded chart, poll DEPLOYED, delete it → delete the chart → show/download it (404)."""
+    path = env("EMU_CHART_PATH")
+    ctx = Ctx(chart_id="-")  # replaced by the uploaded id below
+    uploaded = step("upload", lambda: ctx.chart_call("upload", body=ctx.chart_body(
+        "upload", path, '{"skip_lint":true,"source":"package"}')))
+    chart_id = uploaded.id
+    ctx.chart_id = chart_id
+    step("list", lambda: ctx.chart_call("list"))
+    step("show", lambda: ctx.chart_call("show", chart_id=chart_id))
+    step("values", lambda: ctx.chart_call("values", chart_id=chart_id))
+    step("quota", lambda: ctx.chart_call("quota"))
+    download_step(ctx, "download", chart_id, uploaded_path=path)
+    # PUT is a re-upload of the same chart (README "Charts"): same name, same id afterwards.
+    step("update", lambda: ctx.chart_call("update", chart_id=chart_id, body=ctx.chart_body(
+        "update", path, '{"override":true}')))
+    step("show-after-update", lambda: ctx.chart_call("show", chart_id=chart_id))
+
+    ctx.name = f"{ctx.name}-chart"
+    item = {"namespace": ctx.namespace, "name": ctx.name}
+    step("create-release", lambda: ctx.call("create", body=CreateReleaseReqBody(
+        chart_id=chart_id, name=ctx.name, namespace=ctx.namespace, version=uploaded.version,
+        values=CreateReleaseReqBodyValues())))
+    wait_for_status(ctx, "wait-release-deployed")
+    step("list-releases-by-chart", lambda: ctx.call("list", chart_id=chart_id))
+    step("delete-release", lambda: ctx.call("delete", **item))
+    wait_for_gone(ctx, "wait-release-deleted")
+
+    step("delete", lambda: ctx.chart_call("delete", chart_id=chart_id))
+    attempt("show-deleted", lambda: ctx.chart_call("show", chart_id=chart_id))
+    try:
+        download_step(ctx, "download-deleted", chart_id)
+    except StepFailed:
+        pass
+    step("quota-after-delete", lambda: ctx.chart_call("quota"))
+
+
+def chart_errors():
+    """409 on a second upload without override, 400s for bodies that are not a chart, 404 for an
+    unknown id (show, download, update, delete), 401 for an upload signed with a wrong SK."""
+    path = env("EMU_CHART_PATH")
+    ctx = Ctx(chart_id="-")
+    # override: whatever an earlier run left behind, this upload succeeds.
+    uploaded = step("upload", lambda: ctx.chart_call("upload", body=ctx.chart_body("upload", path, '{"override":true}')))
+    attempt("upload-duplicate", lambda: ctx.chart_call("upload", body=ctx.chart_body("upload", path)))
+    with tempfile.TemporaryDirectory() as tmp:
+        not_a_chart = os.path.join(tmp, "not-a-chart.tgz")
+        with open(not_a_chart, "wb") as f:
+            f.write(b"this is not a gzip file\n")
+        attempt("upload-not-gzip", lambda: ctx.chart_call("upload", body=ctx.chart_body("upload", not_a_chart)))
+    # content=None: the SDK sends only the text part.
+    attempt("upload-without-content", lambda: ctx.chart_call("upload", body=ctx.chart_body("upload", None, "{}")))
+    attempt("upload-bad-parameters", lambda: ctx.chart_call("upload", body=ctx.chart_body("upload", path, "not json")))
+    missing = "00000000-0000-4000-8000-000000000000"
+    attempt("show-missing", lambda: ctx.chart_call("show", chart_id=missing))
+    attempt("values-missing", lambda: ctx.chart_call("values", chart_id=missing))
+    try:
+        download_step(ctx, "download-missing", missing)
+    except StepFailed:
+        pass
+    attempt("update-missing", lambda: ctx.chart_call("update", chart_id=missing, body=ctx.chart_body("update", path)))
+    attempt("delete-missing", lambda: ctx.chart_call("delete", chart_id=missing))
+    step("delete", lambda: ctx.chart_call("delete", chart_id=uploaded.id))
+    # A multipart upload is signed with UNSIGNED-PAYLOAD; a wrong SK must still be refused, and change nothing.
+    wrong = build_client(env("EMU_SK") + "-wrong")
+    attempt("upload-wrong-secret", lambda: ctx.chart_call("upload", client=wrong, body=ctx.chart_body("upload", path)))
+    step("list-after-wrong-secret", lambda: ctx.chart_call("list"))
+
+
 SCENARIOS = {
     "release-lifecycle": release_lifecycle,
     "release-errors": release_errors,
     "wrong-secret": wrong_secret,
     "list": list_once,
+    "chart-lifecycle": chart_lifecycle,
+    "chart-errors": chart_errors,
 }
 
 

@@ -6,7 +6,7 @@
  * Without python3 the suite is skipped with a message, except under CI=true where it fails.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,9 +22,14 @@ const CLUSTER = 'a870253f-5dc7-11ee-bf71-0255ac100b03'
 // Releases install a real chart: the example nginx-demo 1.0.0, preloaded (--charts) under its stable id into PROJECT.
 const CHART = stableChartId('nginx-demo', '1.0.0')
 const EXAMPLE_CHARTS = join(REPO_ROOT, 'examples', 'charts')
+// The chart scenarios upload redis-lite 0.3.0 to an instance that holds no charts (a temp copy:
+// the SDK sends only the file's base name).
+const UPLOAD_CHART = join(EXAMPLE_CHARTS, 'redis-lite-0.3.0.tgz')
 const DRIVER = join(REPO_ROOT, 'test', 'sdk', 'cce_ops.py')
 const FLAVORS = ['cce', 'autopilot'] as const
 const REQUEST_ID = /^[0-9a-f]{32}$/
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 const started = Date.now()
 const venv = await ensureSdkVenv()
@@ -44,6 +49,13 @@ interface Line {
   error_msg?: string
   request_id?: string
   polls?: number
+  // download steps
+  bytes?: number
+  sha256?: string
+  uploaded_bytes?: number
+  uploaded_sha256?: string
+  content_type?: string
+  content_disposition?: string
 }
 
 interface Run {
@@ -114,6 +126,26 @@ function expectReleaseShape(r: unknown, where: string): void {
   expect(Number.isInteger((r as { version: number }).version), `${where}: version is an integer`).toBe(true)
 }
 
+/** ChartResp as the SDK models type it (spec §2.1): every field a string except `public`. */
+function expectChartShape(c: unknown, where: string): void {
+  expect(c, where).toMatchObject({
+    id: expect.stringMatching(UUID),
+    name: expect.any(String),
+    values: expect.any(String),
+    translate: expect.any(String),
+    instruction: expect.any(String),
+    version: expect.any(String),
+    description: expect.any(String),
+    source: expect.any(String),
+    icon_url: expect.any(String),
+    public: false,
+    chart_url: expect.any(String),
+    create_at: expect.stringMatching(RFC3339),
+    update_at: expect.stringMatching(RFC3339),
+  })
+  expect(() => JSON.parse((c as { values: string }).values), `${where}: values is a JSON document in a string`).not.toThrow()
+}
+
 function expectSdkError(line: Line, status: number, code: string, msg?: RegExp): void {
   expect(line, JSON.stringify(line)).toMatchObject({ ok: false, exception: 'ClientRequestException', status_code: status, error_code: code })
   expect(line.request_id, 'request_id from X-Request-Id').toMatch(REQUEST_ID)
@@ -125,19 +157,25 @@ const bodyList = (line: Line): Array<Record<string, unknown>> => (line.body?.bod
 describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.211) against the CLI in verify mode', () => {
   let fast: RunningCli
   let manual: RunningCli
+  let charts: RunningCli
+  let chartPath = ''
   const credentials = `${AK}:${SK}:${PROJECT}`
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'sdk-home-'))
-    ;[fast, manual] = await Promise.all([
+    chartPath = join(home, 'redis-lite-0.3.0.tgz')
+    await copyFile(UPLOAD_CHART, chartPath)
+    ;[fast, manual, charts] = await Promise.all([
       startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'fast', '--log-level', 'info', '--project-id', PROJECT, '--charts', EXAMPLE_CHARTS]),
       // release-errors needs the created release to stay pending.
       startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'manual', '--log-level', 'info', '--project-id', PROJECT, '--charts', EXAMPLE_CHARTS]),
+      // The chart scenarios: nothing preloaded, so the upload is new and the quota counts from 0.
+      startCli(['--auth', 'verify', '--credentials', credentials, '--lifecycle', 'fast', '--log-level', 'info', '--project-id', PROJECT]),
     ])
   })
 
   afterAll(async () => {
-    await Promise.all([fast?.stop(), manual?.stop()])
+    await Promise.all([fast?.stop(), manual?.stop(), charts?.stop()])
     if (home) await rm(home, { recursive: true, force: true })
   })
 
@@ -237,6 +275,98 @@ describe.skipIf(skip !== undefined)('official Python SDK (huaweicloudsdkcce 3.1.
       expectSdkError(unknown.byStep('list'), 401, 'APIGW.0301', /ak:HPUAUNKNOWNACCESSKEY,err:ak not exist/)
       const otherProject = await runDriver('list', fast.url, { EMU_FLAVOR: flavor, EMU_PROJECT_ID: OTHER_PROJECT })
       expectSdkError(otherProject.byStep('list'), 403, 'CCE.01403001', new RegExp(`bound to project ${PROJECT}`))
+    })
+
+    it('chart lifecycle: upload → list → show → values → quota → download (same bytes) → update → install, poll, delete a release → delete → 404', async () => {
+      const run = await runDriver('chart-lifecycle', charts.url, { EMU_FLAVOR: flavor, EMU_CHART_PATH: chartPath })
+      expect(run.code, `${JSON.stringify(run.lines, null, 1)}\n${run.stderr}\n${charts.output()}`).toBe(0)
+      const expectedFailures = new Set(['show-deleted', 'download-deleted'])
+      for (const line of run.lines) expect(line.ok, JSON.stringify(line)).toBe(!expectedFailures.has(line.step))
+
+      const upload = run.byStep('upload')
+      expect(upload.status_code).toBe(201)
+      expectChartShape(upload.body, 'upload (SDK model)')
+      expectChartShape(upload.raw, 'upload (wire)')
+      expect(upload.body).toMatchObject({ name: 'redis-lite', version: '0.3.0', chart_url: 'redis-lite-0.3.0.tgz', source: 'package', instruction: 'README.md' })
+      expect(JSON.parse(upload.body!.values as string)).toMatchObject({ maxmemory: '64mb', image: { repository: 'redis' } })
+      const id = upload.body!.id as string
+
+      const list = run.byStep('list')
+      expect(list.status_code).toBe(200)
+      expect(Array.isArray(list.raw), 'a bare top-level array').toBe(true)
+      const listed = bodyList(list)
+      expect(listed.map((c) => c.id)).toEqual([id])
+      listed.forEach((c, i) => expectChartShape(c, `list[${i}]`))
+
+      const show = run.byStep('show')
+      expect(show.status_code).toBe(200)
+      expectChartShape(show.body, 'show')
+      expect(show.body).toEqual(upload.body)
+
+      const values = run.byStep('values')
+      expect(values.status_code).toBe(200)
+      // On the wire: values.yaml as a JSON object. The SDK's ChartValueValues declares only a
+      // `basic` key, so the typed model drops every other key (spec §2.7); callers read the raw JSON.
+      expect(values.raw).toMatchObject({ values: { maxmemory: '64mb', image: { repository: 'redis', tag: '7.2.4-alpine' }, service: { port: 6379 } } })
+      expect(values.body).toEqual({ values: { basic: null } })
+
+      expect(run.byStep('quota')).toMatchObject({ status_code: 200, body: { quotas: { resources: [{ type: 'Charts', quota: 200, used: 1 }] } } })
+
+      const download = run.byStep('download')
+      expect(download.status_code).toBe(200)
+      expect(download.sha256, 'downloaded bytes are the uploaded package').toBe(download.uploaded_sha256)
+      expect(download.bytes).toBe(download.uploaded_bytes)
+      expect(download.content_type).toBe('application/octet-stream')
+      expect(download.content_disposition).toBe('attachment; filename="redis-lite-0.3.0.tgz"')
+
+      const update = run.byStep('update')
+      expect(update.status_code).toBe(200)
+      expectChartShape(update.body, 'update')
+      expect(update.body).toMatchObject({ id, name: 'redis-lite', version: '0.3.0' })
+      expect(run.byStep('show-after-update').body).toMatchObject({ id, version: '0.3.0' })
+
+      const created = run.byStep('create-release')
+      expect(created.status_code).toBe(201)
+      expectReleaseShape(created.body, 'create-release')
+      expect(created.body).toMatchObject({ name: `${name}-chart`, chart_name: 'redis-lite', chart_version: '0.3.0', version: 1 })
+      // The chart's values.yaml defaults are the release's values when the caller sends none.
+      expect(JSON.parse(created.body!.values as string)).toMatchObject({ maxmemory: '64mb' })
+      expect(run.byStep('wait-release-deployed').body?.status).toBe('DEPLOYED')
+      expect(bodyList(run.byStep('list-releases-by-chart')).map((r) => r.name)).toEqual([`${name}-chart`])
+      expect(run.byStep('delete-release').status_code).toBe(200)
+      expectSdkError({ ...run.byStep('wait-release-deleted'), ok: false }, 404, 'CCE.01404001')
+
+      const deleted = run.byStep('delete')
+      expect(deleted.status_code).toBe(200)
+      expectChartShape(deleted.raw, 'delete (wire)')
+      expect(deleted.raw).toMatchObject({ id })
+      if (flavor === 'autopilot') {
+        // DeleteAutopilotChartResponse.body is typed str: the decoded object becomes its Python repr.
+        expect(typeof deleted.body?.body).toBe('string')
+      } else {
+        expectChartShape(deleted.body, 'delete (SDK model)')
+      }
+      expectSdkError(run.byStep('show-deleted'), 404, 'CCE.01404001', new RegExp(id))
+      expectSdkError(run.byStep('download-deleted'), 404, 'CCE.01404001', new RegExp(id))
+      expect(run.byStep('quota-after-delete').body).toEqual({ quotas: { resources: [{ type: 'Charts', quota: 200, used: 0 }] } })
+    })
+
+    it('chart error paths: 409 duplicate upload, 400 for a non-gzip file, a missing part or bad parameters, 404 unknown id, 401 wrong secret', async () => {
+      const run = await runDriver('chart-errors', charts.url, { EMU_FLAVOR: flavor, EMU_CHART_PATH: chartPath })
+      expect(run.code, `${JSON.stringify(run.lines, null, 1)}\n${run.stderr}\n${charts.output()}`).toBe(0)
+      expect(run.byStep('upload').status_code).toBe(201)
+      const id = run.byStep('upload').body!.id as string
+      expectSdkError(run.byStep('upload-duplicate'), 409, 'CCE.01409001', new RegExp(`already exists \\(id ${id}\\).*"override": true`))
+      expectSdkError(run.byStep('upload-not-gzip'), 400, 'CCE.01400001', /\bcontent\b.*not a gzip file/)
+      expectSdkError(run.byStep('upload-without-content'), 400, 'CCE.01400001', /\bcontent\b.*required/)
+      expectSdkError(run.byStep('upload-bad-parameters'), 400, 'CCE.01400001', /\bparameters\b/)
+      for (const step of ['show-missing', 'values-missing', 'download-missing', 'update-missing', 'delete-missing']) {
+        expectSdkError(run.byStep(step), 404, 'CCE.01404001', /00000000-0000-4000-8000-000000000000/)
+      }
+      expect(run.byStep('delete').status_code).toBe(200)
+      expectSdkError(run.byStep('upload-wrong-secret'), 401, 'APIGW.0301', /^Incorrect IAM authentication information: verify aksk signature fail$/)
+      // The refused upload stored nothing.
+      expect(run.byStep('list-after-wrong-secret').raw).toEqual([])
     })
   })
 })
