@@ -281,16 +281,25 @@ function requireLatest(history: Revision[]): Revision {
 }
 
 function pendingFor(key: ReleaseKey, operation: Operation, revision: number, baseRevision: number | null, s: Schedule): PendingOperation {
-  return {
-    key,
-    operation,
-    revision,
-    baseRevision,
-    dueAt: s.dueAt,
-    outcome: s.outcome,
-    failureReason: s.failureReason,
-    readsLeft: s.outcome === 'stick' ? null : (s.afterReads ?? null),
-  }
+  return { key, operation, revision, baseRevision, ...scheduleFields(s) }
+}
+
+const scheduleFields = (s: Schedule): Pick<PendingOperation, 'dueAt' | 'outcome' | 'failureReason' | 'readsLeft'> => ({
+  dueAt: s.dueAt,
+  outcome: s.outcome,
+  failureReason: s.failureReason,
+  readsLeft: s.outcome === 'stick' ? null : (s.afterReads ?? null),
+})
+
+/** A placeholder for planning before the real schedule is decided (see withSchedule). */
+export const UNSCHEDULED: Schedule = { dueAt: null, outcome: 'succeed', failureReason: null, afterReads: null }
+
+/**
+ * Gives a plan's pending operation its schedule. Lets the caller decide the schedule only once
+ * the plan is known to be legal, so a refused or dry-run operation never consumes a fault rule.
+ */
+export function withSchedule(fx: Effects, s: Schedule): Effects {
+  return fx.pending ? { ...fx, pending: { ...fx.pending, ...scheduleFields(s) } } : fx
 }
 
 /**

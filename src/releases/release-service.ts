@@ -4,11 +4,11 @@
  * without timers and resumes after a restart.
  */
 import type { Clock } from '../clock.js'
-import { DomainError, InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
-import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, type Effects } from './lifecycle.js'
+import { InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
+import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, UNSCHEDULED, withSchedule, type Effects } from './lifecycle.js'
 import { validateNamespace, validateReleaseName } from './names.js'
 import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
-import type { ChartRef, Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
+import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
 import { coalesce, stripNulls, upgradeConfig } from './values.js'
 
 export interface CreateInput {
@@ -61,11 +61,12 @@ export class ReleaseService {
         config: input.values,
         values: effectiveValues(chart.defaults, input.values),
         now,
-        schedule: this.deps.scheduler.schedule('install', key, now, { chart: chart.ref }),
+        schedule: UNSCHEDULED,
       }
       // Helm's dry-run install skips the name-in-use check and stores nothing.
       if (input.dryRun) return dryRun(planInstall([], cmd))
-      return this.applyAndReturn(key, planInstall(repo.history(key), cmd))
+      const fx = planInstall(repo.history(key), cmd)
+      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('install', key, now, { chart: chart.ref })))
     })
   }
 
@@ -104,9 +105,10 @@ export class ReleaseService {
         config,
         values: effectiveValues(chart.defaults, config),
         now,
-        schedule: this.deps.scheduler.schedule('upgrade', key, now, { chart: chart.ref }),
+        schedule: UNSCHEDULED,
       })
-      return input.dryRun ? dryRun(fx) : this.applyAndReturn(key, fx)
+      if (input.dryRun) return dryRun(fx)
+      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('upgrade', key, now, { chart: chart.ref })))
     })
   }
 
@@ -120,9 +122,9 @@ export class ReleaseService {
         return history.at(-1)!
       }
       const now = clock.now()
-      const chart = rollbackChart(history, input.target)
-      const fx = planRollback(history, { target: input.target, now, schedule: this.deps.scheduler.schedule('rollback', key, now, { chart }) })
-      return this.applyAndReturn(key, fx)
+      const fx = planRollback(history, { target: input.target, now, schedule: UNSCHEDULED })
+      const chart = rollbackTarget(history, input.target).chart
+      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('rollback', key, now, { chart })))
     })
   }
 
@@ -132,8 +134,9 @@ export class ReleaseService {
     return repo.transaction(() => {
       const history = this.requireHistory(key)
       const now = clock.now()
-      const fx = planUninstall(history, repo.pending(key), { now, schedule: this.deps.scheduler.schedule('uninstall', key, now) })
-      repo.apply(key, fx)
+      const fx = planUninstall(history, repo.pending(key), { now, schedule: UNSCHEDULED })
+      // Deleting twice plans nothing; only a real deletion is scheduled (and may meet a fault).
+      repo.apply(key, fx.pending ? withSchedule(fx, this.deps.scheduler.schedule('uninstall', key, now)) : fx)
       // The answer shows the release as it is now: DELETING, before it disappears.
       return repo.latest(key)!
     })
@@ -198,16 +201,6 @@ function settleOne(history: Revision[], op: PendingOperation): Effects {
     return complete(history, op, op.outcome === 'stick' ? 'succeed' : op.outcome)
   } catch (err) {
     if (err instanceof InvalidTransitionError) return { insert: null, updates: [], purge: false, pending: null, prune: [] }
-    throw err
-  }
-}
-
-/** The chart a rollback will run, for the scheduler's context; errors surface from planRollback. */
-function rollbackChart(history: Revision[], target: number | undefined): ChartRef | undefined {
-  try {
-    return rollbackTarget(history, target).chart
-  } catch (err) {
-    if (err instanceof DomainError) return undefined
     throw err
   }
 }

@@ -178,6 +178,21 @@ describe('faults', () => {
     expect((await upgrade('db')).statusCode).toBe(200)
   })
 
+  it('a refused or dry-run operation does not use up a lifecycle rule', async () => {
+    await start({ lifecycle: 'manual' })
+    await install('busy')
+    await control('POST', '/faults', { match: { operation: 'upgrade' }, count: 1, lifecycle: { outcome: 'fail' } })
+    // Still PENDING_INSTALL: the upgrade is refused (409) before anything is scheduled.
+    expect((await upgrade('busy')).statusCode).toBe(409)
+    await control('POST', '/releases/cce/c1/project01/busy/complete')
+    const dry = await call('PUT', item('busy'), { chart_id: createBody('busy').chart_id, action: 'upgrade', parameters: { dry_run: true }, values: {} })
+    expect(dry.json().description).toBe('Dry run complete')
+    expect((await control('GET', '/faults')).json().rules[0]).toMatchObject({ remaining: 1, fired: 0 })
+    await upgrade('busy')
+    await control('POST', '/releases/cce/c1/project01/busy/complete')
+    expect((await control('GET', '/faults')).json().rules[0]).toMatchObject({ remaining: 0, fired: 1 })
+  })
+
   it('an unknown outcome leaves the release UNKNOWN until it is deleted', async () => {
     await start()
     await control('POST', '/faults', { match: { operation: 'install' }, lifecycle: { outcome: 'unknown' } })
