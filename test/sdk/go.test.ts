@@ -9,7 +9,7 @@
  * under CI=true where it fails.
  */
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,6 +28,7 @@ const DRIVER_SRC = join(REPO_ROOT, 'test', 'sdk', 'go')
 const GO_CACHE = join(REPO_ROOT, '.cache', 'go')
 const DRIVER_BIN = join(GO_CACHE, 'bin', process.platform === 'win32' ? 'cce-go-driver.exe' : 'cce-go-driver')
 const REQUEST_ID = /^[0-9a-f]{32}$/
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/
 
 interface Result {
   code: number
@@ -81,6 +82,39 @@ interface Line {
   error_code?: string
   error_msg?: string
   request_id?: string
+  bytes?: number
+  sha256?: string
+  uploaded_bytes?: number
+  uploaded_sha256?: string
+}
+
+function parseLines(r: Result): { lines: Line[]; by(step: string): Line } {
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Line)
+  return {
+    lines,
+    by(step) {
+      const found = lines.find((l) => l.step === step)
+      if (!found) throw new Error(`no "${step}" line (exit ${r.code}):\n${r.stdout}\n${r.stderr}`)
+      return found
+    },
+  }
+}
+
+/** ChartResp as decoded into the Go SDK's *string/*bool fields and re-read as JSON. */
+function expectChartShape(c: unknown, where: string): void {
+  expect(c, where).toMatchObject({
+    id: expect.any(String),
+    name: 'redis-lite',
+    values: expect.any(String),
+    version: '0.3.0',
+    public: false,
+    chart_url: 'redis-lite-0.3.0.tgz',
+    create_at: expect.stringMatching(RFC3339),
+    update_at: expect.stringMatching(RFC3339),
+  })
 }
 
 function expectReleaseShape(r: unknown, where: string): void {
@@ -103,23 +137,30 @@ function expectReleaseShape(r: unknown, where: string): void {
 
 describe.skipIf(goVersion === undefined)('official Go SDK (huaweicloud-sdk-go-v3 v0.1.188) against the CLI in verify mode', () => {
   let emulator: RunningCli
+  // The chart steps upload redis-lite to an instance with nothing preloaded (a new chart, quota from 0).
+  let chartEmulator: RunningCli
+  let chartPath = ''
   let home = ''
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'go-sdk-home-'))
+    chartPath = join(home, 'redis-lite-0.3.0.tgz')
+    await copyFile(join(EXAMPLE_CHARTS, 'redis-lite-0.3.0.tgz'), chartPath)
     await mkdir(join(GO_CACHE, 'bin'), { recursive: true })
     const started = Date.now()
-    const [build, cli] = await Promise.all([
+    const [build, cli, chartCli] = await Promise.all([
       run('go', ['build', '-o', DRIVER_BIN, '.'], { cwd: DRIVER_SRC, env: goEnv(home), timeoutMs: 10 * 60_000 }),
       startCli(['--auth', 'verify', '--credentials', `${AK}:${SK}:${PROJECT}`, '--project-id', PROJECT, '--charts', EXAMPLE_CHARTS]),
+      startCli(['--auth', 'verify', '--credentials', `${AK}:${SK}:${PROJECT}`, '--project-id', PROJECT]),
     ])
     emulator = cli
+    chartEmulator = chartCli
     if (build.code !== 0) throw new Error(`go build of the SDK driver failed (exit ${build.code}):\n${build.stderr}`)
     process.stderr.write(`go driver built with ${goVersion} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
   }, 10 * 60_000)
 
   afterAll(async () => {
-    await emulator?.stop()
+    await Promise.all([emulator?.stop(), chartEmulator?.stop()])
     if (home) await rm(home, { recursive: true, force: true })
   })
 
@@ -139,15 +180,7 @@ describe.skipIf(goVersion === undefined)('official Go SDK (huaweicloud-sdk-go-v3
       },
       timeoutMs: 90_000,
     })
-    const lines = r.stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Line)
-    const by = (step: string): Line => {
-      const found = lines.find((l) => l.step === step)
-      if (!found) throw new Error(`no "${step}" line (exit ${r.code}):\n${r.stdout}\n${r.stderr}`)
-      return found
-    }
+    const { lines, by } = parseLines(r)
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
 
     const expectedFailures = new Set(['show-missing', 'list-wrong-secret'])
@@ -196,5 +229,55 @@ describe.skipIf(goVersion === undefined)('official Go SDK (huaweicloud-sdk-go-v3
       expect(line.error_msg, step).toEqual(expect.any(String))
     }
     expect(by('list-wrong-secret').error_msg).toBe('Incorrect IAM authentication information: verify aksk signature fail')
+  })
+
+  it.each(['cce', 'autopilot'])('%s charts: upload (multipart FilePart) → list → show → values → quota → download (same bytes) → update → delete → 404', async (flavor) => {
+    const r = await run(DRIVER_BIN, ['chart'], {
+      env: {
+        ...process.env,
+        HOME: home,
+        EMU_ENDPOINT: chartEmulator.url,
+        EMU_AK: AK,
+        EMU_SK: SK,
+        EMU_PROJECT_ID: PROJECT,
+        EMU_CHART_PATH: chartPath,
+        EMU_FLAVOR: flavor,
+      },
+      timeoutMs: 90_000,
+    })
+    const { lines, by } = parseLines(r)
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${chartEmulator.output()}`).toBe(0)
+    for (const line of lines) expect(line.ok, JSON.stringify(line)).toBe(line.step !== 'show-deleted')
+
+    const upload = by('upload')
+    expect(upload.status_code).toBe(201)
+    expectChartShape(upload.body, 'upload')
+    expect(upload.body).toMatchObject({ source: 'package' })
+    const id = upload.body!.id as string
+    const listed = (by('list').body?.body ?? []) as unknown[]
+    expect(listed.map((c) => (c as { id: string }).id)).toEqual([id])
+    listed.forEach((c, i) => expectChartShape(c, `list[${i}]`))
+    expect(by('show').body).toEqual(upload.body)
+    // ChartValueValues only has `basic`; the chart's other top-level keys are dropped by the decoder.
+    expect(by('values')).toMatchObject({ status_code: 200, body: { values: {} } })
+    expect(by('quota').body).toEqual({ quotas: { resources: [{ type: 'Charts', quota: 200, used: 1 }] } })
+
+    const download = by('download')
+    expect(download.status_code).toBe(200)
+    expect(download.sha256, 'downloaded bytes are the uploaded package').toBe(download.uploaded_sha256)
+    expect(download.bytes).toBe(download.uploaded_bytes)
+
+    expect(by('update')).toMatchObject({ status_code: 200, body: { id } })
+    const deleted = by('delete')
+    expect(deleted.status_code).toBe(200)
+    if (flavor === 'autopilot') {
+      // DeleteAutopilotChartResponse.Body is *string: the raw JSON text.
+      expectChartShape(JSON.parse(deleted.body?.body as string), 'delete')
+    } else {
+      expectChartShape(deleted.body, 'delete')
+    }
+    const gone = by('show-deleted')
+    expect(gone).toMatchObject({ exception: 'ServiceResponseError', status_code: 404, error_code: 'CCE.01404001' })
+    expect(gone.request_id).toMatch(REQUEST_ID)
   })
 })

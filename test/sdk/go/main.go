@@ -11,17 +11,26 @@
 // wait-deployed-after-upgrade → rollback (release_version 1, values null) →
 // wait-deployed-after-rollback → history → delete → wait-deleted (404) → show-missing (404) →
 // list-wrong-secret (401). Exit 1 at the first step that must succeed and did not; 2 for usage.
+//
+// `cce-go-driver chart` runs the chart steps instead, with EMU_CHART_PATH naming a package the
+// emulator does not hold yet (EMU_CHART_ID and EMU_CLUSTER_ID are not used): upload (multipart,
+// def.FilePart) → list → show → values → quota → download (sha256 of both sides) → update
+// (re-upload, override) → delete → show-deleted (404).
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/def"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	cce "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/cce/v3"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/cce/v3/model"
@@ -305,7 +314,171 @@ func lifecycle(c *ctx) {
 	})
 }
 
+// Chart operations of one flavour. Upload and update open the package themselves: the SDK's
+// def.FilePart streams an *os.File into the "content" part (filename = its base name) and
+// def.MultiPart writes "parameters" as a text part before it.
+type chartOps struct {
+	upload   func(path, params string) (interface{}, int, error)
+	list     func() (interface{}, int, error)
+	show     func(id string) (interface{}, int, error)
+	values   func(id string) (interface{}, int, error)
+	quota    func() (interface{}, int, error)
+	update   func(id, path, params string) (interface{}, int, error)
+	delete   func(id string) (interface{}, int, error)
+	download func(id string) (io.ReadCloser, int, error)
+}
+
+func withFile(path string, call func(f *os.File) (interface{}, int, error)) (interface{}, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	return call(f)
+}
+
+func chartOpsFor(flavor string, client *cce.CceClient) chartOps {
+	if flavor == "cce" {
+		return chartOps{
+			upload: func(path, params string) (interface{}, int, error) {
+				return withFile(path, func(f *os.File) (interface{}, int, error) {
+					r, err := client.UploadChart(&model.UploadChartRequest{Body: &model.UploadChartRequestBody{
+						Parameters: def.NewMultiPart(params), Content: def.NewFilePart(f)}})
+					return r, code(r, err, func() int { return r.HttpStatusCode }), err
+				})
+			},
+			list: func() (interface{}, int, error) {
+				r, err := client.ListCharts(&model.ListChartsRequest{})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			},
+			show: func(id string) (interface{}, int, error) {
+				r, err := client.ShowChart(&model.ShowChartRequest{ChartId: id})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			},
+			values: func(id string) (interface{}, int, error) {
+				r, err := client.ShowChartValues(&model.ShowChartValuesRequest{ChartId: id})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			},
+			quota: func() (interface{}, int, error) {
+				r, err := client.ShowUserChartsQuotas(&model.ShowUserChartsQuotasRequest{})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			},
+			update: func(id, path, params string) (interface{}, int, error) {
+				return withFile(path, func(f *os.File) (interface{}, int, error) {
+					r, err := client.UpdateChart(&model.UpdateChartRequest{ChartId: id, Body: &model.UpdateChartRequestBody{
+						Parameters: def.NewMultiPart(params), Content: def.NewFilePart(f)}})
+					return r, code(r, err, func() int { return r.HttpStatusCode }), err
+				})
+			},
+			delete: func(id string) (interface{}, int, error) {
+				r, err := client.DeleteChart(&model.DeleteChartRequest{ChartId: id})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			},
+			download: func(id string) (io.ReadCloser, int, error) {
+				r, err := client.DownloadChart(&model.DownloadChartRequest{ChartId: id})
+				if err != nil {
+					return nil, 0, err
+				}
+				return r.Body, r.HttpStatusCode, nil
+			},
+		}
+	}
+	return chartOps{
+		upload: func(path, params string) (interface{}, int, error) {
+			return withFile(path, func(f *os.File) (interface{}, int, error) {
+				r, err := client.UploadAutopilotChart(&model.UploadAutopilotChartRequest{Body: &model.UploadAutopilotChartRequestBody{
+					Parameters: def.NewMultiPart(params), Content: def.NewFilePart(f)}})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			})
+		},
+		list: func() (interface{}, int, error) {
+			r, err := client.ListAutopilotCharts(&model.ListAutopilotChartsRequest{})
+			return r, code(r, err, func() int { return r.HttpStatusCode }), err
+		},
+		show: func(id string) (interface{}, int, error) {
+			r, err := client.ShowAutopilotChart(&model.ShowAutopilotChartRequest{ChartId: id})
+			return r, code(r, err, func() int { return r.HttpStatusCode }), err
+		},
+		values: func(id string) (interface{}, int, error) {
+			r, err := client.ShowAutopilotChartValues(&model.ShowAutopilotChartValuesRequest{ChartId: id})
+			return r, code(r, err, func() int { return r.HttpStatusCode }), err
+		},
+		quota: func() (interface{}, int, error) {
+			r, err := client.ShowAutopilotUserChartsQuotas(&model.ShowAutopilotUserChartsQuotasRequest{})
+			return r, code(r, err, func() int { return r.HttpStatusCode }), err
+		},
+		update: func(id, path, params string) (interface{}, int, error) {
+			return withFile(path, func(f *os.File) (interface{}, int, error) {
+				r, err := client.UpdateAutopilotChart(&model.UpdateAutopilotChartRequest{ChartId: id, Body: &model.UpdateAutopilotChartRequestBody{
+					Parameters: def.NewMultiPart(params), Content: def.NewFilePart(f)}})
+				return r, code(r, err, func() int { return r.HttpStatusCode }), err
+			})
+		},
+		delete: func(id string) (interface{}, int, error) {
+			r, err := client.DeleteAutopilotChart(&model.DeleteAutopilotChartRequest{ChartId: id})
+			return r, code(r, err, func() int { return r.HttpStatusCode }), err
+		},
+		download: func(id string) (io.ReadCloser, int, error) {
+			r, err := client.DownloadAutopilotChart(&model.DownloadAutopilotChartRequest{ChartId: id})
+			if err != nil {
+				return nil, 0, err
+			}
+			return r.Body, r.HttpStatusCode, nil
+		},
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func chartLifecycle(c *ctx) {
+	path := env("EMU_CHART_PATH", "")
+	uploadedBytes, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "go driver:", err)
+		os.Exit(2)
+	}
+	o := chartOpsFor(c.flavor, c.client)
+	uploaded := doStep("upload", func() (interface{}, int, error) { return o.upload(path, `{"source":"package"}`) })
+	m, _ := asMap(uploaded).(map[string]interface{})
+	id, _ := m["id"].(string)
+	doStep("list", o.list)
+	doStep("show", func() (interface{}, int, error) { return o.show(id) })
+	doStep("values", func() (interface{}, int, error) { return o.values(id) })
+	doStep("quota", o.quota)
+
+	body, st, err := o.download(id)
+	var received []byte
+	if err == nil {
+		received, err = io.ReadAll(body)
+		body.Close()
+	}
+	if err != nil {
+		emit(errorLine("download", err))
+		panic(stepFailed{"download"})
+	}
+	emit(map[string]interface{}{"step": "download", "ok": true, "status_code": st, "bytes": len(received),
+		"sha256": sha256Hex(received), "uploaded_bytes": len(uploadedBytes), "uploaded_sha256": sha256Hex(uploadedBytes)})
+
+	doStep("update", func() (interface{}, int, error) { return o.update(id, path, `{"override":true}`) })
+	doStep("delete", func() (interface{}, int, error) { return o.delete(id) })
+	attempt("show-deleted", func() (interface{}, error) {
+		r, _, err := o.show(id)
+		return r, err
+	})
+}
+
 func main() {
+	mode := "release"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	if mode != "release" && mode != "chart" {
+		fmt.Fprintln(os.Stderr, "usage: cce-go-driver [release|chart]")
+		os.Exit(2)
+	}
 	flavor := env("EMU_FLAVOR", "cce")
 	if flavor != "cce" && flavor != "autopilot" {
 		fmt.Fprintln(os.Stderr, "go driver: EMU_FLAVOR must be cce or autopilot")
@@ -319,8 +492,6 @@ func main() {
 	c := &ctx{
 		client:    newClient(env("EMU_SK", "")),
 		flavor:    flavor,
-		cluster:   env("EMU_CLUSTER_ID", ""),
-		chart:     env("EMU_CHART_ID", ""),
 		namespace: env("EMU_NAMESPACE", "default"),
 		name:      env("EMU_RELEASE_NAME", "go-"+flavor),
 		timeout:   time.Duration(timeout * float64(time.Second)),
@@ -333,5 +504,11 @@ func main() {
 			panic(r)
 		}
 	}()
+	if mode == "chart" {
+		chartLifecycle(c)
+		return
+	}
+	c.cluster = env("EMU_CLUSTER_ID", "")
+	c.chart = env("EMU_CHART_ID", "")
 	lifecycle(c)
 }
