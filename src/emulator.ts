@@ -177,6 +177,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     close: () =>
       (closing ??= app.close().then(() => {
         db.close()
+        // Node 20 keeps every net.Server that ever listened reachable after close (measured on
+        // 20.20: ~0.8 MiB per emulator). Cutting the server's listeners drops the app it serves,
+        // so a suite that starts thousands of emulators keeps a flat heap.
+        app.server.removeAllListeners()
       })),
   }
 }
