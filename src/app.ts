@@ -12,7 +12,7 @@ import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults
 import { Journal } from './control/journal.js'
 import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
-import { DEFAULT_CHART_LIMITS } from './charts/package-reader.js'
+import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
 import { preloadCharts } from './charts/preload.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
 import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
-import { DEFAULT_CHART_LIMITS } from './charts/package-reader.js'
+import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
 import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
 
 export type AuthMode = 'off' | 'presence' | 'verify'

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { isMap, isScalar, parseDocument, type Document } from 'yaml'
 import { ValidationError } from '../errors.js'
 
@@ -140,22 +139,7 @@ export function parseValuesYaml(text: string | undefined): Record<string, unknow
   return toPlainObject(parseYaml(text, 'values.yaml'), 'values.yaml')
 }
 
-export function chartPackageFileName(name: string, version: string): string {
-  return `${name}-${version}.tgz`
-}
-
-/**
- * UUID-shaped id derived from name+version (SHA-1, RFC 4122 version-5 and variant bits set),
- * so preloaded charts keep the same id across restarts and machines. It is not a namespaced
- * v5 UUID; nothing needs to recompute it elsewhere.
- */
-export function stableChartId(name: string, version: string): string {
-  const bytes = createHash('sha1').update(`cce-chart:${name}:${version}`).digest().subarray(0, 16)
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
-  const hex = bytes.toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
+export { chartPackageFileName, stableChartId } from './chart-package.js'
 
 function firstLine(message: string): string {
   return message.split('\n', 1)[0] ?? message

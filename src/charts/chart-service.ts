@@ -18,8 +18,7 @@ import type { ChartRef, Values } from '../releases/release.js'
 import type { SqliteChartRepository } from '../storage/chart-repository.js'
 import { packageDigest } from '../storage/chart-repository.js'
 import type { Chart, ChartScope } from './chart.js'
-import { chartPackageFileName, stableChartId } from './chart-metadata.js'
-import { readChartPackage, type ChartPackage, type ChartPackageLimits, type ChartTemplate } from './package-reader.js'
+import { chartPackageFileName, loadChartPackage, stableChartId, type ChartPackage, type ChartPackageLimits, type ChartTemplate } from './chart-package.js'
 
 /** The documented keys of the multipart `parameters` JSON string (spec §2.6). */
 export interface UploadParameters {
@@ -68,7 +67,7 @@ export class ChartService {
   }
 
   async upload(scope: ChartScope, bytes: Buffer, params: UploadParameters = {}): Promise<Chart> {
-    const pkg = await readChartPackage(bytes, this.deps.limits)
+    const pkg = await loadChartPackage(bytes, this.deps.limits)
     const { repo, clock } = this.deps
     return repo.transaction(() => {
       const { name, version } = pkg.metadata
@@ -97,7 +96,7 @@ export class ChartService {
   /** PUT /{chart_id}: a new package for an existing chart of the same name; the id stays. */
   async update(scope: ChartScope, id: string, bytes: Buffer, params: UploadParameters = {}): Promise<Chart> {
     this.get(scope, id)
-    const pkg = await readChartPackage(bytes, this.deps.limits)
+    const pkg = await loadChartPackage(bytes, this.deps.limits)
     const { repo, clock } = this.deps
     return repo.transaction(() => {
       const current = this.get(scope, id)
@@ -179,7 +178,7 @@ export class ChartService {
    * Preloading is the operator's choice, so it is not held to the chart quota.
    */
   async preload(scope: ChartScope, bytes: Buffer): Promise<PreloadResult> {
-    const pkg = await readChartPackage(bytes, this.deps.limits)
+    const pkg = await loadChartPackage(bytes, this.deps.limits)
     return this.preloadParsed(scope, pkg, bytes)
   }
 

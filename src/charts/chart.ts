@@ -3,7 +3,7 @@
  * Nothing here knows about JSON casing or HTTP.
  */
 import type { Flavor, Values } from '../releases/release.js'
-import type { ChartTemplate } from './package-reader.js'
+import type { ChartTemplate } from './chart-package.js'
 
 /** Where a chart lives: CCE and Autopilot have separate chart stores per project. */
 export interface ChartScope {

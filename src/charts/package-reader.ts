@@ -1,40 +1,10 @@
 import { createGunzip } from 'node:zlib'
 import tar from 'tar-stream'
 import { ValidationError } from '../errors.js'
-import { parseChartMetadata, parseValuesYaml, type ChartMetadata } from './chart-metadata.js'
+import type { ChartPackage, ChartPackageLimits, ChartTemplate } from './chart-package.js'
+import { parseChartMetadata, parseValuesYaml } from './chart-metadata.js'
 
-export interface ChartPackageLimits {
-  /** Size of the uploaded .tgz as sent. */
-  maxPackageBytes: number
-  /** Size of the decompressed tar stream (headers and padding included, so nothing escapes the count). */
-  maxUnpackedBytes: number
-  /** Number of tar entries, directories included. */
-  maxFiles: number
-}
-
-/**
- * Helm 3.17 caps a decompressed chart at 100 MiB; the package and entry caps are ours. Reading
- * never holds more than the kept files below in memory, so these bound CPU time, not RAM.
- */
-export const DEFAULT_CHART_LIMITS: Readonly<ChartPackageLimits> = Object.freeze({
-  maxPackageBytes: 10 * 1024 * 1024,
-  maxUnpackedBytes: 100 * 1024 * 1024,
-  maxFiles: 5000,
-})
-
-export interface ChartTemplate {
-  /** Relative to the chart folder, e.g. `templates/deployment.yaml`. */
-  path: string
-  content: string
-}
-
-export interface ChartPackage {
-  metadata: ChartMetadata
-  values: Record<string, unknown>
-  valuesYaml: string
-  templates: ChartTemplate[]
-  readme: boolean
-}
+export { DEFAULT_CHART_LIMITS, type ChartPackage, type ChartPackageLimits, type ChartTemplate } from './chart-package.js'
 
 const FIELD = 'content'
 const MAX_CHART_YAML_BYTES = 256 * 1024

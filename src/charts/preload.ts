@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DomainError } from '../errors.js'
 import type { ChartScope } from './chart.js'
-import { readChartPackage } from './package-reader.js'
+import { loadChartPackage } from './chart-package.js'
 import type { ChartService, PreloadResult } from './chart-service.js'
 
 export class ChartPreloadError extends Error {}
@@ -48,7 +48,7 @@ export async function preloadCharts(dir: string, charts: ChartService, scopes: r
     }
     let pkg
     try {
-      pkg = await readChartPackage(bytes, charts.limits)
+      pkg = await loadChartPackage(bytes, charts.limits)
     } catch (err) {
       if (err instanceof DomainError) throw new ChartPreloadError(`--charts ${dir}: ${file} is not a valid chart package: ${err.message}`)
       throw err

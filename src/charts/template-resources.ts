@@ -1,4 +1,4 @@
-import type { ChartTemplate } from './package-reader.js'
+import type { ChartTemplate } from './chart-package.js'
 
 export interface TemplateResource {
   kind: string

@@ -1,7 +1,7 @@
 /** SQLite store of chart packages (table `charts`, migration 003). */
 import { createHash } from 'node:crypto'
 import type { Chart, ChartContent, ChartScope } from '../charts/chart.js'
-import type { ChartTemplate } from '../charts/package-reader.js'
+import type { ChartTemplate } from '../charts/chart-package.js'
 import type { Flavor } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 

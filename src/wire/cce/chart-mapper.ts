@@ -1,6 +1,6 @@
 /** Chart ⇄ CCE wire shapes. */
 import type { Chart } from '../../charts/chart.js'
-import { chartPackageFileName } from '../../charts/chart-metadata.js'
+import { chartPackageFileName } from '../../charts/chart-package.js'
 import { rfc3339 } from '../common/schemas.js'
 import type { ChartResp } from './chart-schemas.js'
 

@@ -1,0 +1,63 @@
+/**
+ * What the rest of the emulator needs to know about chart packages, without loading the
+ * readers: tar-stream and the YAML parser load on the first upload (see loadChartPackage), not
+ * at start-up, where every millisecond counts against the ready budget.
+ */
+import { createHash } from 'node:crypto'
+import type { ChartMetadata } from './chart-metadata.js'
+
+export interface ChartPackageLimits {
+  /** Size of the uploaded .tgz as sent. */
+  maxPackageBytes: number
+  /** Size of the decompressed tar stream (headers and padding included, so nothing escapes the count). */
+  maxUnpackedBytes: number
+  /** Number of tar entries, directories included. */
+  maxFiles: number
+}
+
+/**
+ * Helm 3.17 caps a decompressed chart at 100 MiB; the package and entry caps are ours. Reading
+ * never holds more than the kept files below in memory, so these bound CPU time, not RAM.
+ */
+export const DEFAULT_CHART_LIMITS: Readonly<ChartPackageLimits> = Object.freeze({
+  maxPackageBytes: 10 * 1024 * 1024,
+  maxUnpackedBytes: 100 * 1024 * 1024,
+  maxFiles: 5000,
+})
+
+export interface ChartTemplate {
+  /** Relative to the chart folder, e.g. `templates/deployment.yaml`. */
+  path: string
+  content: string
+}
+
+export interface ChartPackage {
+  metadata: ChartMetadata
+  values: Record<string, unknown>
+  valuesYaml: string
+  templates: ChartTemplate[]
+  readme: boolean
+}
+
+export function chartPackageFileName(name: string, version: string): string {
+  return `${name}-${version}.tgz`
+}
+
+/**
+ * UUID-shaped id derived from name+version (SHA-1, RFC 4122 version-5 and variant bits set),
+ * so preloaded charts keep the same id across restarts and machines. It is not a namespaced
+ * v5 UUID; nothing needs to recompute it elsewhere.
+ */
+export function stableChartId(name: string, version: string): string {
+  const bytes = createHash('sha1').update(`cce-chart:${name}:${version}`).digest().subarray(0, 16)
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** Reads a package, loading the tar and YAML readers the first time one is needed. */
+export async function loadChartPackage(bytes: Buffer, limits: ChartPackageLimits): Promise<ChartPackage> {
+  const { readChartPackage } = await import('./package-reader.js')
+  return readChartPackage(bytes, limits)
+}
