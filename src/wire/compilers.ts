@@ -1,0 +1,90 @@
+/**
+ * Schema compilers shared by every app instance in a process, compiled on first use.
+ *
+ * Fastify builds a fresh Ajv and compiles every route's validators and serializers when an app
+ * starts. Two consequences we avoid: (1) each in-process emulator (startEmulator) paid the whole
+ * cost again, so compiled functions are memoised by the JSON text of (external schemas, options,
+ * schema) for the life of the process, bounded by the distinct schemas in the code base; (2) the
+ * CLI paid it before it could answer anything, so compilation is deferred to the first request
+ * that needs a given validator or serializer, and the compilers themselves (Ajv,
+ * fast-json-stringify) load only then.
+ *
+ * The compilers are Fastify's own defaults (@fastify/ajv-compiler, fast-json-stringify), loaded
+ * from Fastify's dependency tree rather than declared again, so behaviour and error shapes are
+ * exactly what Fastify produces without this layer.
+ */
+import { createRequire } from 'node:module'
+import type { FastifyServerOptions } from 'fastify'
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
+
+type Route = { schema: unknown; method?: string; url?: string; httpPart?: string; httpStatus?: string; contentType?: string }
+type Compile = (route: Route) => unknown
+type Factory = (externalSchemas: unknown, options: unknown) => Compile
+type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown }
+
+const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'))
+const lazyDefault = (moduleName: string): Factory => {
+  let factory: Factory | undefined
+  return (externalSchemas, options) => {
+    factory ??= (requireFromFastify(moduleName) as () => Factory)()
+    return factory(externalSchemas, options)
+  }
+}
+const defaultValidatorFactory = lazyDefault('@fastify/ajv-compiler')
+const defaultSerializerFactory = lazyDefault('@fastify/fast-json-stringify-compiler')
+
+const memos = new WeakMap<Factory, Factory>()
+
+/** One memoising wrapper per underlying factory, for the life of the process. */
+function memoised(factory: Factory): Factory {
+  let memo = memos.get(factory)
+  if (!memo) memos.set(factory, (memo = memoise(factory)))
+  return memo
+}
+
+function memoise(factory: Factory): Factory {
+  const byContext = new Map<string, Map<string, Compiled>>()
+  return (externalSchemas, options) => {
+    let compile: Compile | undefined
+    const contextKey = JSON.stringify([externalSchemas, options])
+    let cache = byContext.get(contextKey)
+    if (!cache) byContext.set(contextKey, (cache = new Map()))
+    const known = cache
+    return (route) => {
+      const key = JSON.stringify(route.schema)
+      let fn = known.get(key)
+      if (fn === undefined) {
+        fn = deferred(() => (compile ??= factory(externalSchemas, options))(route) as Compiled)
+        known.set(key, fn)
+      }
+      return fn
+    }
+  }
+}
+
+/**
+ * A stand-in that compiles on its first call. Fastify reads a validator's `errors` property
+ * after a failed call, so the real function's errors are mirrored onto the stand-in.
+ */
+function deferred(compile: () => Compiled): Compiled {
+  let real: Compiled | undefined
+  const stand: Compiled = function (this: unknown, ...args: unknown[]) {
+    real ??= compile()
+    const result = real.apply(this, args)
+    stand.errors = real.errors
+    return result
+  }
+  return stand
+}
+
+/**
+ * Pass as Fastify's `schemaController.compilersFactory`. Optional base factories (module-level
+ * functions, so their identity is stable) replace Fastify's defaults underneath the cache.
+ */
+export function sharedCompilers(base: { buildValidator?: unknown; buildSerializer?: unknown } = {}): CompilersFactory {
+  return {
+    buildValidator: memoised((base.buildValidator as Factory | undefined) ?? defaultValidatorFactory),
+    buildSerializer: memoised((base.buildSerializer as Factory | undefined) ?? defaultSerializerFactory),
+  } as unknown as CompilersFactory
+}
