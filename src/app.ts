@@ -2,7 +2,7 @@
  * The app factory: wires storage → service → wire for one emulator instance. It never
  * listens; src/server.ts and src/cli.ts own the process.
  */
-import swagger from '@fastify/swagger'
+import { readFile } from 'node:fs/promises'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Clock } from './clock.js'
@@ -44,6 +44,12 @@ export interface AppDeps {
   logger: FastifyBaseLogger | false
   /** Randomness for lifecycle jitter; seeded in tests. Default: seeded from config.seed. */
   random?: () => number
+  /**
+   * Collect the route schemas into an OpenAPI document (npm run openapi, the drift test). Off,
+   * /openapi.json serves the committed openapi/openapi.json, which the drift test keeps equal
+   * to what the schemas generate, and the swagger plugin never loads.
+   */
+  openapi?: boolean
   /** Start-up fault rules; overrides config.faults (the file) when given. */
   faults?: FaultRuleInput[]
 }
@@ -120,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     app.addSchema(schema)
   }
 
-  await app.register(swagger, {
+  if (deps.openapi) await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'CCE release emulator', version: VERSION, description: "Huawei Cloud CCE's Helm chart and release API, emulated" },
@@ -176,7 +182,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     control,
     lifecycle: () => lifecycle.profileName,
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) =>
+    deps.openapi ? app.swagger() : reply.type('application/json').send(await readFile(new URL('../openapi/openapi.json', import.meta.url))),
+  )
 
   return { app, releases, charts, lifecycle, control }
 }

@@ -13,9 +13,9 @@
  * wire format (snake_case), as with LocalStack's chaos rules.
  */
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
 import { ValidationError } from '../errors.js'
-import { parse as parseYaml } from 'yaml'
 import type { ScheduleContext } from '../releases/ports.js'
 import type { Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
@@ -230,7 +230,8 @@ export function loadFaultFile(path: string): FaultRuleInput[] {
   }
   let doc: unknown
   try {
-    doc = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
+    // The YAML parser loads only when a YAML fault file is given, not on every start.
+    doc = /\.ya?ml$/i.test(path) ? (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text) : JSON.parse(text)
   } catch (err) {
     throw new FaultRuleError(`--faults file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`)
   }

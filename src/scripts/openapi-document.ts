@@ -6,7 +6,7 @@ import { openDatabase } from '../storage/db.js'
 
 export async function openApiDocument(): Promise<string> {
   const db = openDatabase(':memory:')
-  const { app } = await buildApp({ config: defaultConfig({ db: ':memory:' }), db, clock: new ManualClock(), logger: false })
+  const { app } = await buildApp({ config: defaultConfig({ db: ':memory:' }), db, clock: new ManualClock(), logger: false, openapi: true })
   try {
     await app.ready()
     return `${JSON.stringify(app.swagger(), null, 2)}\n`

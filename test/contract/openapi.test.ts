@@ -21,3 +21,18 @@ describe('openapi/openapi.json', () => {
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '404', '409', '500']))
   })
 })
+
+describe('GET /openapi.json', () => {
+  it('serves the committed document', async () => {
+    const { buildTestApp } = await import('../helpers/app.js')
+    const t = await buildTestApp()
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/openapi.json' })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-type']).toMatch(/^application\/json/)
+      expect(res.body).toBe(committed)
+    } finally {
+      await t.close()
+    }
+  })
+})
