@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 
-const cli = new URL('../dist/cli.js', import.meta.url).pathname
+const cli = new URL('../dist/cli.bundle.js', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'cce-bench-'))
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 // stableChartId('nginx-demo', '1.0.0'): preloaded charts keep this id on every machine.

@@ -1,22 +1,36 @@
-/** Starts the real CLI (dist/cli.js, built by `npm test`'s pretest) as a child process. */
+/**
+ * Starts the real CLI as a child process: the bundled dist/cli.bundle.js that `npm start` and
+ * the package's bin run, built by `npm test`'s pretest.
+ */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/cli.bundle.js', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface RunningCli {
   url: string
   proc: ChildProcess
-  /** Everything the process printed on stdout so far. */
+  /** Everything the process printed so far (stdout, then stderr), for assertions and failure messages. */
   output: () => string
   /** Milliseconds from spawn to the ready log line. */
   readyMs: number
+  /** Sends `signal` (SIGKILL after 5 s if the process lingers) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<RunningCli> {
+/** The caller's CCE_EMULATOR_* settings must not leak into a test instance. */
+function testEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) if (key.startsWith('CCE_EMULATOR_')) delete env[key]
+  return { ...env, ...extra }
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningCli> {
+  if (!existsSync(CLI)) return Promise.reject(new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does it for you)`))
   const started = performance.now()
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()))
@@ -35,11 +49,15 @@ export function startCli(args: string[], env: Record<string, string> = {}, timeo
       resolve({
         url: match[1]!,
         proc,
-        output: () => out,
+        output: () => `${out}${err}`,
         readyMs: performance.now() - started,
         stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-          if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
-          return exited
+          if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode
+          proc.kill(signal)
+          const killer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
+          const code = await exited
+          clearTimeout(killer)
+          return code
         },
       })
     }
@@ -53,7 +71,7 @@ export function startCli(args: string[], env: Record<string, string> = {}, timeo
 
 /** Runs the CLI to completion (for --help and bad flags). */
 export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: testEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
