@@ -16,7 +16,12 @@ export type DomainErrorCode =
 export class DomainError extends Error {
   readonly code: DomainErrorCode
   constructor(code: DomainErrorCode, message: string) {
+    // Domain errors are answers (4xx), not bugs: skip the stack trace, which is most of their cost.
+    // The internal ones (INVALID_TRANSITION, INTERNAL) keep it for the log.
+    const limit = Error.stackTraceLimit
+    if (code !== 'INVALID_TRANSITION' && code !== 'INTERNAL') Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
     this.name = new.target.name
     this.code = code
   }

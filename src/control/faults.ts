@@ -123,6 +123,11 @@ export class FaultStore implements OutcomeSource {
     this.replace(this.#initial)
   }
 
+  /** False when no rule could produce an HTTP outcome: callers skip building request facts. */
+  get hasHttpRules(): boolean {
+    return this.#rules.some((r) => !r.lifecycle)
+  }
+
   /** The first HTTP rule that matches and fires, if any. */
   decideHttp(facts: RequestFacts): FaultRule | null {
     for (const rule of this.#rules) {

@@ -146,6 +146,8 @@ function redactHeader(name: string, value: string): string {
 /** A body as stored: utf-8 text cut to the limit. */
 export function clipBody(body: Buffer | string | null | undefined): { text: string | null; truncated: boolean } {
   if (body === null || body === undefined) return { text: null, truncated: false }
+  // A UTF-16 string of n code units is at most 3n UTF-8 bytes: short ones need no encoding.
+  if (typeof body === 'string' && body.length * 3 <= JOURNAL_BODY_LIMIT) return { text: body, truncated: false }
   const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   if (buf.length <= JOURNAL_BODY_LIMIT) return { text: buf.toString('utf8'), truncated: false }
   return { text: buf.subarray(0, JOURNAL_BODY_LIMIT).toString('utf8'), truncated: true }

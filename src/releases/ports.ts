@@ -18,8 +18,13 @@ export interface ReleaseRepository {
   pending(key: ReleaseKey): PendingOperation | null
   /** Pending operations due at or before `now`, earliest first. */
   due(now: Date, limit: number): PendingOperation[]
-  /** Cheap check used on every read: is anything due? */
+  /** Is anything due? */
   hasDue(now: Date): boolean
+  /**
+   * The one check every read makes, in a single statement: is anything due, and is any pending
+   * operation counting reads (so this read must be counted)?
+   */
+  pendingWork(now: Date): { due: boolean; counting: boolean }
   apply(key: ReleaseKey, effects: Effects): void
   /** Counts one read of a release for read-driven progression (optional: stores without it never count). */
   countRead?(key: ReleaseKey, now: Date): void

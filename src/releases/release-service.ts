@@ -71,21 +71,19 @@ export class ReleaseService {
   }
 
   get(key: ReleaseKey): Revision {
-    this.countRead(key)
-    this.settle()
+    this.beforeRead(key)
     const latest = this.deps.repo.latest(key)
     if (!latest) throw notFound(key)
     return latest
   }
 
   list(scope: Scope, filter: ReleaseFilter): Revision[] {
-    this.settle()
+    this.beforeRead(null)
     return this.deps.repo.list(scope, filter)
   }
 
   history(key: ReleaseKey): Revision[] {
-    this.countRead(key)
-    this.settle()
+    this.beforeRead(key)
     const revisions = this.deps.repo.history(key)
     if (revisions.length === 0) throw notFound(key)
     return revisions
@@ -179,8 +177,17 @@ export class ReleaseService {
     })
   }
 
-  private countRead(key: ReleaseKey): void {
-    this.deps.repo.countRead?.(key, this.deps.clock.now())
+  /**
+   * Reads are the hot path: one statement tells whether anything is due or counting reads, and
+   * only then is the read counted (it may make work due) and due work settled. A list read
+   * counts no release (moto counts describes of one resource, not listings).
+   */
+  private beforeRead(key: ReleaseKey | null): void {
+    const { repo, clock } = this.deps
+    const now = clock.now()
+    const work = repo.pendingWork(now)
+    if (work.counting && key) repo.countRead?.(key, now)
+    if (work.due || work.counting) this.settle()
   }
 
   private requireHistory(key: ReleaseKey): Revision[] {

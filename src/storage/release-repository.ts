@@ -2,7 +2,7 @@
 import type { DatabaseHandle } from './db.js'
 import type { Effects } from '../releases/lifecycle.js'
 import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
-import type { Flavor, Operation, Outcome, PendingOperation, ReleaseKey, ReleaseStatus, Revision, Scope } from '../releases/release.js'
+import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope } from '../releases/release.js'
 
 interface RevisionRow {
   project_id: string
@@ -83,8 +83,23 @@ export interface ReleaseScopeFilter {
   namespace?: string | undefined
 }
 
+/** Most latest-revision reads a process keeps answers for; beyond it the oldest are dropped. */
+const LATEST_CACHE_SIZE = 10_000
+/** Distinct list queries (scope × filter) a process keeps answers for. */
+const LIST_CACHE_SIZE = 1_000
+
+/**
+ * Reads are most of the traffic (Terraform and SDK clients poll show and list), so what reads
+ * need, the latest revision of a release, list answers, and whether any pending work is due or
+ * counting reads, is kept in memory in front of SQLite. This process is the database's only writer, so
+ * every write here drops what it may change. Answers are only cached outside a transaction: a
+ * value read inside one may yet be rolled back.
+ */
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly stmts
+  readonly #latest = new Map<string, Revision | null>()
+  readonly #lists = new Map<string, Revision[]>()
+  #work: { nextDueAt: number | null; counting: boolean } | null = null
 
   constructor(private readonly db: DatabaseHandle) {
     this.stmts = {
@@ -134,6 +149,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       due: db.prepare<{ now: number; limit: number }, PendingRow>(
         `SELECT * FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now ORDER BY due_at LIMIT @limit`,
       ),
+      pendingWork: db.prepare<[], { next_due_at: number | null; counting: number }>(`
+        SELECT (SELECT MIN(due_at) FROM pending_operations WHERE due_at IS NOT NULL) AS next_due_at,
+               EXISTS (SELECT 1 FROM pending_operations WHERE reads_left IS NOT NULL AND reads_left > 0) AS counting`),
       hasDue: db.prepare<{ now: number }, { one: number }>(
         `SELECT 1 AS one FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now LIMIT 1`,
       ),
@@ -150,12 +168,23 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   latest(key: ReleaseKey): Revision | null {
+    const id = releaseKeyString(key)
+    const cached = this.#latest.get(id)
+    if (cached !== undefined) return cached
     const row = this.stmts.latest.get(keyParams(key))
-    return row ? rowToRevision(row) : null
+    const revision = row ? rowToRevision(row) : null
+    if (!this.db.inTransaction) {
+      if (this.#latest.size >= LATEST_CACHE_SIZE) this.#latest.delete(this.#latest.keys().next().value!)
+      this.#latest.set(id, revision)
+    }
+    return revision
   }
 
   list(scope: Scope, filter: ReleaseFilter): Revision[] {
-    return this.stmts.list
+    const id = `${scope.projectId}/${scope.flavor}/${scope.clusterId}?${filter.namespace ?? ''}&${filter.chartId ?? ''}`
+    const cached = this.#lists.get(id)
+    if (cached) return cached
+    const revisions = this.stmts.list
       .all({
         projectId: scope.projectId,
         flavor: scope.flavor,
@@ -164,6 +193,11 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         chartId: filter.chartId ?? null,
       })
       .map(rowToRevision)
+    if (!this.db.inTransaction) {
+      if (this.#lists.size >= LIST_CACHE_SIZE) this.#lists.delete(this.#lists.keys().next().value!)
+      this.#lists.set(id, revisions)
+    }
+    return revisions
   }
 
   pending(key: ReleaseKey): PendingOperation | null {
@@ -179,13 +213,25 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return this.stmts.hasDue.get({ now: now.getTime() }) !== undefined
   }
 
+  pendingWork(now: Date): { due: boolean; counting: boolean } {
+    let work = this.#work
+    if (!work) {
+      const row = this.stmts.pendingWork.get()!
+      work = { nextDueAt: row.next_due_at, counting: row.counting === 1 }
+      if (!this.db.inTransaction) this.#work = work
+    }
+    return { due: work.nextDueAt !== null && work.nextDueAt <= now.getTime(), counting: work.counting }
+  }
+
   /** Counts one read of a release for read-driven progression; a no-op for anything else. */
   countRead(key: ReleaseKey, now: Date): void {
+    this.#work = null
     this.stmts.countRead.run({ ...keyParams(key), now: now.getTime() })
   }
 
   /** Removes every release (with revisions and pending work) in a scope; returns how many. */
   deleteWhere(filter: ReleaseScopeFilter): number {
+    this.#forgetAll()
     return this.stmts.deleteWhere.run({
       projectId: filter.projectId ?? null,
       flavor: filter.flavor ?? null,
@@ -195,6 +241,10 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   apply(key: ReleaseKey, fx: Effects): void {
+    this.#latest.delete(releaseKeyString(key))
+    // Any write can change any list of its cluster; lists are cheap to rebuild, so drop them all.
+    this.#lists.clear()
+    this.#work = null
     this.transaction(() => {
       const k = keyParams(key)
       if (fx.purge) {
@@ -236,5 +286,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         })
       }
     })
+  }
+
+  /** A write whose reach is a whole scope: forget every cached answer. */
+  #forgetAll(): void {
+    this.#latest.clear()
+    this.#lists.clear()
+    this.#work = null
   }
 }

@@ -8,7 +8,12 @@ export class WireError extends Error {
     readonly errorCode: string,
     message: string,
   ) {
+    // An answer to the caller, not a bug: capturing a stack trace would cost more than the
+    // rest of a 404 and nobody reads it.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
     this.name = 'WireError'
   }
 }

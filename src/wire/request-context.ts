@@ -19,7 +19,8 @@ const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 export function registerRequestContext(app: FastifyInstance, defaultProjectId: string): void {
   app.decorateRequest('projectId', '')
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style: it runs on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
     const header = req.headers['x-project-id']
     const value = Array.isArray(header) ? header[0] : header
@@ -28,8 +29,9 @@ export function registerRequestContext(app: FastifyInstance, defaultProjectId: s
     } else if (PROJECT_ID.test(value)) {
       req.projectId = value
     } else {
-      throw new WireError(400, 'CCE.01400001', 'Invalid request: X-Project-Id must be 1-64 letters, digits, "_" or "-"')
+      return done(new WireError(400, 'CCE.01400001', 'Invalid request: X-Project-Id must be 1-64 letters, digits, "_" or "-"'))
     }
+    done()
   })
 }
 

@@ -38,5 +38,6 @@ export const migration002: Migration = {
     DROP TABLE pending_operations;
     ALTER TABLE pending_operations_new RENAME TO pending_operations;
     CREATE INDEX pending_operations_due ON pending_operations (due_at) WHERE due_at IS NOT NULL;
+    CREATE INDEX pending_operations_reads ON pending_operations (reads_left) WHERE reads_left IS NOT NULL;
   `,
 }

@@ -4,7 +4,21 @@ import type { Revision, Values } from '../../releases/release.js'
 import { rfc3339 } from '../common/schemas.js'
 import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
 
+/**
+ * Answers without resources, per revision object. The repository hands out the same immutable
+ * Revision for every read until the release changes, so polling clients (Terraform reads every
+ * few seconds, SDK tests in tight loops) get the mapping, two timestamps and a values string for free.
+ */
+const plain = new WeakMap<Revision, ReleaseResp>()
+
 export function toReleaseResp(r: Revision, resources?: KubeResource[]): ReleaseResp {
+  if (resources) return { ...toReleaseResp(r), resources: JSON.stringify(resources) }
+  let resp = plain.get(r)
+  if (!resp) plain.set(r, (resp = mapRevision(r)))
+  return resp
+}
+
+function mapRevision(r: Revision): ReleaseResp {
   return {
     chart_name: r.chart.name,
     chart_public: r.chart.public,
@@ -16,7 +30,7 @@ export function toReleaseResp(r: Revision, resources?: KubeResource[]): ReleaseR
     name: r.key.name,
     namespace: r.key.namespace,
     parameters: '',
-    resources: resources ? JSON.stringify(resources) : '',
+    resources: '',
     status: r.status,
     status_description: r.description,
     update_at: rfc3339(r.updatedAt),

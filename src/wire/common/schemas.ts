@@ -27,4 +27,4 @@ export const cceErrorResponses = {
 } as const
 
 /** RFC 3339, second precision, UTC. */
-export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+export const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`

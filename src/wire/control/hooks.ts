@@ -75,7 +75,7 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultStore): voi
   // preValidation: after the body is parsed (create and update name their release and chart
   // there) and after authentication, before the handler can change any state.
   app.addHook('preValidation', async (req, reply) => {
-    if (isControl(req) || req.routeOptions.url === undefined) return
+    if (!faults.hasHttpRules || isControl(req) || req.routeOptions.url === undefined) return
     const rule = faults.decideHttp(factsOf(req))
     if (!rule) return
     req.emulatorFault = rule.id
@@ -93,15 +93,17 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
   app.decorateRequest('journalResponse', null)
   app.decorateRequest('arrivedAt', null)
   if (!journal.enabled) return
-  app.addHook('onRequest', async (req) => {
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (req, _reply, done) => {
     if (!isControl(req)) req.arrivedAt = clock.now()
+    done()
   })
-  app.addHook('onSend', async (req, _reply, payload) => {
+  app.addHook('onSend', (req, _reply, payload, done) => {
     if (req.arrivedAt && (typeof payload === 'string' || Buffer.isBuffer(payload))) req.journalResponse = clipBody(payload)
-    return payload
+    done(null, payload)
   })
-  app.addHook('onResponse', async (req, reply) => {
-    if (!req.arrivedAt) return
+  app.addHook('onResponse', (req, reply, done) => {
+    if (!req.arrivedAt) return done()
     const facts = req.routeOptions.url === undefined ? null : factsOf(req)
     const [path = req.url, query = ''] = req.url.split('?', 2)
     const requestBody = clipBody(req.rawBody)
@@ -127,5 +129,6 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
       response_body_truncated: req.journalResponse?.truncated ?? false,
       fault: req.emulatorFault,
     })
+    done()
   })
 }
