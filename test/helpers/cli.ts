@@ -1,12 +1,13 @@
 /**
- * Starts the real CLI as a child process: the bundled dist/cli.bundle.js that `npm start` and
+ * Starts the real CLI as a child process: dist/bin.cjs (the bundle, run through V8.s code
+ * cache), which `npm start` and
  * the package's bin run, built by `npm test`'s pretest.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-export const CLI = fileURLToPath(new URL('../../dist/cli.bundle.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/bin.cjs', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface RunningCli {
