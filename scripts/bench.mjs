@@ -64,6 +64,8 @@ for (let i = 0; i < 50; i++) {
   const res = await fetch(base, { method: 'POST', headers, body: JSON.stringify(body) })
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`)
 }
+const single = { name: 'solo', namespace: 'single', version: '1.0.0', chart_id: NGINX_DEMO_1_0_0, values: {} }
+await fetch(base, { method: 'POST', headers, body: JSON.stringify(single) })
 
 async function load(url) {
   if (hasWrk) {
@@ -80,9 +82,9 @@ async function load(url) {
 console.log(`load generator: ${hasWrk ? 'wrk -t1 -c10' : 'autocannon, 10 connections'}, ${seconds} s each`)
 for (const [label, url] of [
   ['show', `${s.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`],
-  ['list, filtered (1 release)', `${base}?namespace=default&chart_id=${NGINX_DEMO_1_0_0}&name=app-7`],
-  ['list, empty filter result', `${base}?namespace=other`],
-  ['list (50 releases, 38 KB)', base],
+  ['list, filtered to 1 release', `${base}?namespace=single&chart_id=${NGINX_DEMO_1_0_0}`],
+  ['list, filter matching none', `${base}?namespace=other`],
+  ['list, 50 releases (38 KB)', `${base}?namespace=default`],
   ['history', `${s.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7/history`],
 ]) {
   console.log(`${label}: ${await load(url)}`)

@@ -115,6 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     startedAt: Date.now(),
   })
   control.registerResetter('releases', (scope) => repo.deleteWhere(scope))
+  // Charts belong to a project and flavour, not to a cluster or namespace.
+  control.registerResetter('charts', (scope) => (scope.clusterId || scope.namespace ? 0 : charts.removeUploaded(scope)))
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)

@@ -133,6 +133,21 @@ export class ChartService {
   }
 
   /** Deletes the chart whatever releases use it (see the header); answers what was deleted. */
+  /**
+   * A control-plane reset: removes uploaded charts and keeps the preloaded ones (--charts), which
+   * carry the id derived from their name and version, so a reset returns to the start-up state.
+   */
+  removeUploaded(filter: { projectId?: string | undefined; flavor?: ChartScope['flavor'] | undefined }): number {
+    const { repo } = this.deps
+    return repo.transaction(() => {
+      let removed = 0
+      for (const c of repo.identities(filter)) {
+        if (c.id !== stableChartId(c.name, c.version) && repo.delete(c.scope, c.id)) removed += 1
+      }
+      return removed
+    })
+  }
+
   delete(scope: ChartScope, id: string): Chart {
     const { repo } = this.deps
     return repo.transaction(() => {

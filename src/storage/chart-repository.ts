@@ -132,6 +132,14 @@ export class SqliteChartRepository {
     if (info.changes !== 1) throw new Error(`chart ${chart.id} vanished during an update`)
   }
 
+  /** Every chart in a project and/or flavour (all when both are absent), identity only. */
+  identities(filter: { projectId?: string | undefined; flavor?: ChartScope['flavor'] | undefined }): Array<{ scope: ChartScope; id: string; name: string; version: string }> {
+    const rows = this.db
+      .prepare(`SELECT project_id, flavor, id, name, version FROM charts WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)`)
+      .all({ projectId: filter.projectId ?? null, flavor: filter.flavor ?? null }) as Array<{ project_id: string; flavor: ChartScope['flavor']; id: string; name: string; version: string }>
+    return rows.map((r) => ({ scope: { projectId: r.project_id, flavor: r.flavor }, id: r.id, name: r.name, version: r.version }))
+  }
+
   delete(scope: ChartScope, id: string): boolean {
     return this.db.prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
   }

@@ -3,7 +3,9 @@
  * exercise its polling, failure and retry paths without sleeping.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
+import { readFileSync } from 'node:fs'
+import { AUTH, buildTestApp, createBody, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
+import { chartUpload } from '../helpers/multipart.js'
 
 const BASE = '/cce/cam/v3/clusters/c1'
 const item = (name: string, cluster = 'c1', ns = 'project01') => `/cce/cam/v3/clusters/${cluster}/namespace/${ns}/releases/${name}`
@@ -319,6 +321,21 @@ describe('journal', () => {
 })
 
 describe('reset', () => {
+  it('removes uploaded charts on a project or full reset and keeps the preloaded ones', async () => {
+    await start()
+    const upload = chartUpload(readFileSync(new URL('../../examples/charts/redis-lite-0.3.0.tgz', import.meta.url)))
+    const uploaded = await t.app.inject({ method: 'POST', url: '/v2/charts', headers: { ...AUTH, ...upload.headers }, payload: upload.payload })
+    expect(uploaded.statusCode).toBe(201)
+    const chartUrl = `/v2/charts/${uploaded.json().id}`
+    // Charts belong to a project, not a cluster: a cluster reset leaves them.
+    expect((await control('POST', '/reset?cluster_id=c1')).json().deleted).toMatchObject({ charts: 0 })
+    expect((await call('GET', chartUrl)).statusCode).toBe(200)
+    expect((await control('POST', '/reset')).json().deleted).toMatchObject({ charts: 1 })
+    expect((await call('GET', chartUrl)).statusCode).toBe(404)
+    expect((await call('GET', `/v2/charts/${TEST_CHART_ID}`)).statusCode).toBe(200)
+    expect((await call('POST', `${BASE}/releases`, createBody('after-reset'))).statusCode).toBe(201)
+  })
+
   it('scopes to a namespace, a cluster, a project, or everything', async () => {
     await start()
     await install('a', 'c1', 'ns1')

@@ -8,7 +8,7 @@ beforeAll(async () => {
   emu = await startEmulator({
     seed: 1,
     operations: { install: { mode: 'time', delay_ms: 30_000 } },
-    config: { charts: 'examples/charts' }, // preloaded under stable ids; a reset keeps charts
+    config: { charts: 'examples/charts' }, // preloaded under stable ids; a reset keeps preloaded charts
   })
 })
 afterAll(() => emu.close())
