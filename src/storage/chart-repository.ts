@@ -74,7 +74,16 @@ function chartParams(c: Chart, content: ChartContent) {
 export const packageDigest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 export class SqliteChartRepository {
+  readonly #statements = new Map<string, ReturnType<DatabaseHandle['prepare']>>()
+
   constructor(private readonly db: DatabaseHandle) {}
+
+  /** Each statement is prepared once per connection, on first use. */
+  #prepare(sql: string): ReturnType<DatabaseHandle['prepare']> {
+    let statement = this.#statements.get(sql)
+    if (!statement) this.#statements.set(sql, (statement = this.db.prepare(sql)))
+    return statement
+  }
 
   /** Runs fn atomically; fn must be synchronous. */
   transaction<T>(fn: () => T): T {
@@ -82,35 +91,35 @@ export class SqliteChartRepository {
   }
 
   get(scope: ChartScope, id: string): Chart | null {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
+    const row = this.#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
     return row ? rowToChart(row) : null
   }
 
   findByNameVersion(scope: ChartScope, name: string, version: string): Chart | null {
-    const row = this.db
-      .prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND name = @name AND version = @version`)
+    const row = this
+      .#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND name = @name AND version = @version`)
       .get({ ...scopeParams(scope), name, version }) as ChartRow | undefined
     return row ? rowToChart(row) : null
   }
 
   /** Ordered by name, then version (numerically), then id. */
   list(scope: ChartScope): Chart[] {
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE}`).all(scopeParams(scope)) as ChartRow[]
+    const rows = this.#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE}`).all(scopeParams(scope)) as ChartRow[]
     return rows.map(rowToChart).sort(compareCharts)
   }
 
   /** Distinct chart names: what the chart quota counts. */
   countNames(scope: ChartScope): number {
-    return (this.db.prepare(`SELECT COUNT(DISTINCT name) AS n FROM charts WHERE ${SCOPE}`).get(scopeParams(scope)) as { n: number }).n
+    return (this.#prepare(`SELECT COUNT(DISTINCT name) AS n FROM charts WHERE ${SCOPE}`).get(scopeParams(scope)) as { n: number }).n
   }
 
   hasName(scope: ChartScope, name: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM charts WHERE ${SCOPE} AND name = @name LIMIT 1`).get({ ...scopeParams(scope), name }) !== undefined
+    return this.#prepare(`SELECT 1 FROM charts WHERE ${SCOPE} AND name = @name LIMIT 1`).get({ ...scopeParams(scope), name }) !== undefined
   }
 
   insert(chart: Chart, content: ChartContent): void {
-    this.db
-      .prepare(
+    this
+      .#prepare(
         `INSERT INTO charts (project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme,
            values_json, templates_json, package, package_sha256, created_at, updated_at)
          VALUES (@projectId, @flavor, @id, @name, @version, @description, @iconUrl, @appVersion, @public, @visible, @source, @readme,
@@ -121,8 +130,8 @@ export class SqliteChartRepository {
 
   /** Replaces everything about the chart with this id (its id and created_at stay as given). */
   replace(chart: Chart, content: ChartContent): void {
-    const info = this.db
-      .prepare(
+    const info = this
+      .#prepare(
         `UPDATE charts SET name = @name, version = @version, description = @description, icon_url = @iconUrl, app_version = @appVersion,
            public = @public, visible = @visible, source = @source, readme = @readme, values_json = @valuesJson,
            templates_json = @templatesJson, package = @package, package_sha256 = @sha256, created_at = @createdAt, updated_at = @updatedAt
@@ -134,32 +143,32 @@ export class SqliteChartRepository {
 
   /** Every chart in a project and/or flavour (all when both are absent), identity only. */
   identities(filter: { projectId?: string | undefined; flavor?: ChartScope['flavor'] | undefined }): Array<{ scope: ChartScope; id: string; name: string; version: string }> {
-    const rows = this.db
-      .prepare(`SELECT project_id, flavor, id, name, version FROM charts WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)`)
+    const rows = this
+      .#prepare(`SELECT project_id, flavor, id, name, version FROM charts WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)`)
       .all({ projectId: filter.projectId ?? null, flavor: filter.flavor ?? null }) as Array<{ project_id: string; flavor: ChartScope['flavor']; id: string; name: string; version: string }>
     return rows.map((r) => ({ scope: { projectId: r.project_id, flavor: r.flavor }, id: r.id, name: r.name, version: r.version }))
   }
 
   delete(scope: ChartScope, id: string): boolean {
-    return this.db.prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
+    return this.#prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
   }
 
   packageBytes(scope: ChartScope, id: string): Buffer | null {
-    const row = this.db.prepare(`SELECT package FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+    const row = this.#prepare(`SELECT package FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
       | { package: Buffer }
       | undefined
     return row ? row.package : null
   }
 
   packageDigest(scope: ChartScope, id: string): string | null {
-    const row = this.db.prepare(`SELECT package_sha256 FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+    const row = this.#prepare(`SELECT package_sha256 FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
       | { package_sha256: string }
       | undefined
     return row ? row.package_sha256 : null
   }
 
   templates(scope: ChartScope, id: string): ChartTemplate[] | null {
-    const row = this.db.prepare(`SELECT templates_json FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
+    const row = this.#prepare(`SELECT templates_json FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
       | { templates_json: string }
       | undefined
     return row ? (JSON.parse(row.templates_json) as ChartTemplate[]) : null
