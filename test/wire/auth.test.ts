@@ -9,16 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type InjectOptions } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildApp, type EmulatorApp } from '../../src/app.js'
 import { canonicalRequest, formatSdkDate, sha256Hex, sign, stringToSign } from '../../src/auth/signature.js'
 import { ManualClock } from '../../src/clock.js'
 import { ConfigError, defaultConfig, loadConfig, type EmulatorConfig } from '../../src/config.js'
-import { seededRandom } from '../../src/releases/progression.js'
-import { openDatabase, type DatabaseHandle } from '../../src/storage/db.js'
 import { registerAuth } from '../../src/wire/auth.js'
 import { registerJsonParser } from '../../src/wire/json-body.js'
 import { registerRequestContext } from '../../src/wire/request-context.js'
-import { seedTestCharts, TEST_CHART_ID } from '../helpers/app.js'
+import { buildTestApp, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
 
 const AK = 'AKTESTBOUND00000000'
 const SK = 'SKtestBound0000000000000000000000000000a'
@@ -34,35 +31,16 @@ const item = (name: string) => `${BASE}/namespace/default/releases/${name}`
 const PY_SIGNED = ['content-type', 'host', 'user-agent', 'x-project-id', 'x-sdk-date']
 const GO_SIGNED = ['user-agent', 'x-project-id', 'x-sdk-date']
 
-interface Harness extends EmulatorApp {
-  db: DatabaseHandle
-  clock: ManualClock
-  close(): Promise<void>
-}
-
-let h: Harness | undefined
+let h: TestApp | undefined
 afterEach(async () => {
   await h?.close()
   h = undefined
 })
 
 /** Built the way src/server.ts builds it, on a frozen clock far from the host's real time. */
-async function build(overrides: Partial<EmulatorConfig>): Promise<Harness> {
-  const db = openDatabase(':memory:')
-  const clock = new ManualClock('2026-03-01T08:00:00Z')
-  const built = await buildApp({ config: defaultConfig({ db: ':memory:', ...overrides }), db, clock, logger: false, random: seededRandom(1) })
+async function build(overrides: Partial<EmulatorConfig>): Promise<TestApp> {
   // Releases install a real chart: the test chart, in every project these tests use.
-  await seedTestCharts(built, ['default', PROJECT, OTHER_PROJECT])
-  await built.app.ready()
-  h = {
-    ...built,
-    db,
-    clock,
-    close: async () => {
-      await built.app.close()
-      db.close()
-    },
-  }
+  h = await buildTestApp(overrides, { seedCharts: ['default', PROJECT, OTHER_PROJECT] })
   return h
 }
 
@@ -384,7 +362,7 @@ describe('the exported hook on another scope (how chart routes use it)', () => {
 
   it('passes an UNSIGNED-PAYLOAD upload through unbuffered, and a signed one byte-for-byte after hashing it', async () => {
     const { app, clock, seen } = await uploadApp(4 * 1024 * 1024)
-    h = { app, clock, close: () => app.close() } as unknown as Harness
+    h = { app, clock, close: () => app.close() } as unknown as TestApp
     const payload = Buffer.alloc(3 * 1024 * 1024, 7)
     const headers = { 'content-type': 'multipart/form-data; boundary=x' }
     const unsigned = signed({ method: 'POST', url: '/v2/charts', body: payload, headers: { ...headers, 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' } })
@@ -399,7 +377,7 @@ describe('the exported hook on another scope (how chart routes use it)', () => {
 
   it('refuses a signed body larger than it may buffer with 413 instead of letting it through unverified', async () => {
     const { app, clock, seen } = await uploadApp(1024)
-    h = { app, clock, close: () => app.close() } as unknown as Harness
+    h = { app, clock, close: () => app.close() } as unknown as TestApp
     const req = signed({ method: 'POST', url: '/v2/charts', body: Buffer.alloc(4096, 1), headers: { 'content-type': 'multipart/form-data; boundary=x' } })
     expect((await app.inject(req)).statusCode).toBe(413)
     expect(seen).toEqual([])
