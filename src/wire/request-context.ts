@@ -34,6 +34,3 @@ export function registerRequestContext(app: FastifyInstance, defaultProjectId: s
     done()
   })
 }
-
-/** Moved to ./auth.ts with the other auth modes; re-exported for existing imports. */
-export { presenceCheck } from './auth.js'
