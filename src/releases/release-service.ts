@@ -9,7 +9,7 @@ import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall
 import { validateNamespace, validateReleaseName } from './names.js'
 import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
 import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
-import { coalesce, stripNulls, upgradeConfig } from './values.js'
+import { coalesce, stripNulls, upgradeConfig, validateValuesDepth } from './values.js'
 
 export interface CreateInput {
   name: string
@@ -49,6 +49,7 @@ export class ReleaseService {
   create(scope: Scope, input: CreateInput): Revision {
     validateReleaseName(input.name)
     validateNamespace(input.namespace)
+    validateValuesDepth(input.values)
     const key: ReleaseKey = { ...scope, namespace: input.namespace, name: input.name }
     const { repo, clock } = this.deps
     this.settle()
@@ -90,6 +91,7 @@ export class ReleaseService {
   }
 
   upgrade(key: ReleaseKey, input: UpgradeInput): Revision {
+    validateValuesDepth(input.values)
     const { repo, clock } = this.deps
     this.settle()
     return repo.transaction(() => {

@@ -1,4 +1,12 @@
+import { ValidationError } from '../errors.js'
 import type { Values } from './release.js'
+
+/**
+ * Deepest nesting of objects and arrays accepted in user values. Helm values are a handful of
+ * levels deep; the limit only has to keep the recursive merges below (and JSON.stringify) far
+ * from the call-stack limit, which a body of 5 000 nested objects used to reach (a 500).
+ */
+export const MAX_VALUES_DEPTH = 1000
 
 const isTable = (v: unknown): v is Values =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -26,6 +34,22 @@ export function coalesce(dst: Values, src: Values): Values {
     }
   }
   return Object.fromEntries(out)
+}
+
+/**
+ * Refuses values nested deeper than MAX_VALUES_DEPTH (the top-level object is depth 1). Walks
+ * iteratively, so the check itself cannot overflow the stack however deep the input is.
+ */
+export function validateValuesDepth(values: Values, field = 'values'): void {
+  const stack: Array<[unknown, number]> = [[values, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== 'object' || v === null) continue
+    if (depth > MAX_VALUES_DEPTH) throw new ValidationError(`nested deeper than ${MAX_VALUES_DEPTH} levels`, field)
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    }
+  }
 }
 
 /** Nulls in user values only delete chart defaults; they never reach the stored result. */
