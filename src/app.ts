@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Clock } from './clock.js'
 import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
 import { ControlPlane, faultRandom } from './control/control-plane.js'
@@ -23,7 +23,7 @@ import { SqliteChartRepository } from './storage/chart-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
 import { CceErrorSchema } from './wire/common/schemas.js'
-import { mapCceError } from './wire/cce/error-map.js'
+import { mapCceError, MAX_PATH_PARAM_LENGTH } from './wire/cce/error-map.js'
 import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
 import { releaseRoutes } from './wire/cce/release-routes.js'
 import { chartRoutes } from './wire/cce/chart-routes.js'
@@ -64,6 +64,11 @@ export interface EmulatorApp {
   control: ControlPlane
 }
 
+function routerRefusal(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const { statusCode, body } = mapCceError(err)
+  reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
+}
+
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const { config, db, clock } = deps
   const app = Fastify({
@@ -73,6 +78,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // A malformed %-encoding or an over-long path segment is refused by the router before any
+    // hook runs: answer it like every other error (CCE body, X-Request-Id), not Fastify's default.
+    frameworkErrors: routerRefusal,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
     schemaController: { compilersFactory: sharedCompilers() },

@@ -61,3 +61,29 @@ describe('deeply nested values', () => {
     expect(up.json().version).toBe(2)
   })
 })
+
+describe('paths the router refuses', () => {
+  // A malformed %-encoding (FST_ERR_BAD_URL) and a path segment over the router's 100-character
+  // default (FST_ERR_MAX_PARAM_LENGTH) were answered by Fastify itself, before any hook: its own
+  // {"error","code","message","statusCode"} body, no X-Request-Id, and for the long segment a 414
+  // that no route documents, even for a 101-character chart id the schema allows (maxLength 128).
+  it.each([
+    ['a truncated %-escape in a release name', `${ITEM}/%E0%A4%A`, /not a valid URL/],
+    ['a non-hex %-escape in a release name', `${ITEM}/%zz`, /not a valid URL/],
+    ['a bad %-escape in a chart id', '/v2/charts/%zz/values', /not a valid URL/],
+    ['a 2 000-character release name', `${ITEM}/${'a'.repeat(2000)}`, /path segment is longer than 1024 characters/],
+    ['a 2 000-character chart id', `/autopilot/v2/charts/${'a'.repeat(2000)}`, /path segment is longer than 1024 characters/],
+    ['a 2 000-character control-plane name', `/_emulator/releases/cce/c1/ns/${'a'.repeat(2000)}/complete`, /path segment is longer than 1024 characters/],
+  ])('%s is a CCE 400', async (_name, url, message) => {
+    t = await buildTestApp()
+    const res = await t.app.inject({ method: url.endsWith('/complete') ? 'POST' : 'GET', url, headers: AUTH })
+    expectCceError(res, 400, message)
+  })
+
+  it('a long name within the router limit reaches validation, which names the field', async () => {
+    t = await buildTestApp()
+    expectCceError(await t.app.inject({ method: 'GET', url: `${ITEM}/${'a'.repeat(300)}`, headers: AUTH }), 400, /^Invalid request: params\.name: must NOT have more than 253 characters/)
+    // 101-128 characters is a valid chart id for the schema: an unknown one is a 404, not a 414.
+    expectCceError(await t.app.inject({ method: 'GET', url: `/v2/charts/${'c'.repeat(120)}`, headers: AUTH }), 404, /chart: not found/)
+  })
+})

@@ -26,6 +26,13 @@ const DOMAIN_STATUS: Record<DomainErrorCode, [number, string]> = {
   INTERNAL: [500, 'CCE.01500001'],
 }
 
+/**
+ * The router's limit on one path parameter. Above every path schema's maxLength (253), so a
+ * long but bounded name reaches validation and gets a 400 naming its field; longer is refused by
+ * the router, also with a 400 (Fastify's default was a 414 with its own error body).
+ */
+export const MAX_PATH_PARAM_LENGTH = 1024
+
 export const cceError = (code: string, msg: string): CceError => ({ error_code: code, error_msg: msg, errorCode: code, errorMessage: msg })
 
 const internal = (): MappedError => ({ statusCode: 500, body: cceError('CCE.01500001', 'Internal error.'), internal: true })
@@ -54,6 +61,11 @@ function mapFastifyError(err: FastifyError): MappedError {
       return { statusCode: 415, body: cceError('CCE.01400006', 'Content type not supported.'), internal: false }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { statusCode: 413, body: cceError('CCE.01400001', 'Invalid request: the request body is too large.'), internal: false }
+    // Router refusals (Fastify's frameworkErrors, see src/app.ts): before any route, hook or schema runs.
+    case 'FST_ERR_BAD_URL':
+      return { statusCode: 400, body: cceError('CCE.01400001', 'Invalid request: the path is not a valid URL (malformed %-encoding)'), internal: false }
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { statusCode: 400, body: cceError('CCE.01400001', `Invalid request: a path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters`), internal: false }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { statusCode: 400, body: cceError('CCE.01400001', `Invalid request: body: ${err.message}`), internal: false }
