@@ -87,3 +87,19 @@ describe('paths the router refuses', () => {
     expectCceError(await t.app.inject({ method: 'GET', url: `/v2/charts/${'c'.repeat(120)}`, headers: AUTH }), 404, /chart: not found/)
   })
 })
+
+describe('every answer is JSON', () => {
+  // /_emulator/health (200 and 503) serializes with a plain JSON.stringify to stay cheap, and
+  // that path set no Content-Type at all: schemathesis' content-type check flagged it.
+  it('health declares application/json, ready or not', async () => {
+    t = await buildTestApp()
+    const ready = await t.app.inject({ method: 'GET', url: '/_emulator/health' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.headers['content-type']).toMatch(/^application\/json/)
+    t.control.registerReadiness('charts', () => false)
+    const starting = await t.app.inject({ method: 'GET', url: '/_emulator/health' })
+    expect(starting.statusCode).toBe(503)
+    expect(starting.headers['content-type']).toMatch(/^application\/json/)
+    expect(starting.json()).toMatchObject({ status: 'starting' })
+  })
+})

@@ -63,7 +63,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
       // The first request a fresh process gets is usually this probe: answering it with plain
       // JSON.stringify spares it loading and running the schema compilers (~60 ms here), which
       // the emulated routes load on their first use instead. The body is the same either way.
-      return reply.code(ready ? 200 : 503).serializer(JSON.stringify).send({
+      return reply.code(ready ? 200 : 503).type('application/json').serializer(JSON.stringify).send({
         status: ready ? ('ready' as const) : ('starting' as const),
         version: opts.version,
         uptime_seconds: control.uptimeSeconds(),
