@@ -31,6 +31,7 @@ import { ChartQuotaSchema, ChartRespSchema, ChartUploadBodySchema, ChartValuesSc
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { sharedCompilers } from './wire/compilers.js'
+import { handleClientError } from './wire/client-errors.js'
 import { WireError } from './wire/errors.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { authHook } from './wire/auth.js'
@@ -82,6 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // A malformed %-encoding or an over-long path segment is refused by the router before any
     // hook runs: answer it like every other error (CCE body, X-Request-Id), not Fastify's default.
     frameworkErrors: routerRefusal,
+    // Requests Node's parser refuses (oversized headers, broken chunking): a CCE body too.
+    clientErrorHandler: handleClientError,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
     schemaController: { compilersFactory: sharedCompilers() },

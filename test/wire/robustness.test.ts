@@ -2,6 +2,7 @@
  * Hostile input found by fuzzing the running CLI (schemathesis against openapi/openapi.json, plus
  * hand-made requests). Each case says what used to break.
  */
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_VALUES_DEPTH } from '../../src/releases/values.js'
 import { AUTH, buildTestApp, createBody, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
@@ -101,5 +102,44 @@ describe('every answer is JSON', () => {
     expect(starting.statusCode).toBe(503)
     expect(starting.headers['content-type']).toMatch(/^application\/json/)
     expect(starting.json()).toMatchObject({ status: 'starting' })
+  })
+})
+
+/** Writes raw bytes to the listening app and reads until the server closes the connection. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request))
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (d: string) => (answer += d))
+    socket.on('close', () => resolve(answer))
+    socket.on('error', reject)
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')))
+  })
+}
+
+describe("requests Node's HTTP parser refuses", () => {
+  // These never reach Fastify's routing: its default clientErrorHandler answered 431 / 400 with
+  // {"error":"Bad Request","message":"Client Error","statusCode":400} and no X-Request-Id.
+  const post = 'POST /cce/cam/v3/clusters/c1/releases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
+  it.each([
+    ['a 100 KB header', `GET /cce/cam/v3/clusters/c1/releases HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`, 431, /headers are too large/],
+    ['broken chunk framing', `${post}Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n`, 400, /malformed HTTP request/],
+    ['Content-Length with Transfer-Encoding', `${post}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, /malformed HTTP request/],
+    ['a garbage request line', 'HELLO\r\n\r\n', 400, /malformed HTTP request/],
+  ])('%s is a CCE error body with X-Request-Id', async (_name, request, status, message) => {
+    t = await buildTestApp()
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    const port = (t.app.server.address() as { port: number }).port
+    const answer = await rawExchange(port, request)
+    const [head = '', body = ''] = answer.split('\r\n\r\n', 2)
+    expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`)
+    expect(head).toMatch(/\r\nContent-Type: application\/json\r\n/i)
+    expect(head).toMatch(/\r\nX-Request-Id: [0-9a-f]{32}\r\n/i)
+    const parsed = JSON.parse(body)
+    expect(parsed).toMatchObject({ error_code: 'CCE.01400001', errorCode: 'CCE.01400001' })
+    expect(parsed.error_msg).toMatch(message)
+    // The server is still serving.
+    expect((await t.app.inject({ method: 'GET', url: '/_emulator/health' })).statusCode).toBe(200)
   })
 })
