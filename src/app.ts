@@ -127,8 +127,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     startedAt: Date.now(),
   })
   control.registerResetter('releases', (scope) => repo.deleteWhere(scope))
-  // Charts belong to a project and flavour, not to a cluster or namespace.
-  control.registerResetter('charts', (scope) => (scope.clusterId || scope.namespace ? 0 : charts.removeUploaded(scope)))
+  // Charts belong to a project and flavour, not to a cluster or namespace. Uploads go; preloaded
+  // charts stay, and come back as loaded if a test deleted or re-uploaded them.
+  control.registerResetter('charts', (scope) => {
+    if (scope.clusterId || scope.namespace) return 0
+    const removed = charts.removeUploaded(scope)
+    charts.restorePreloaded(scope)
+    return removed
+  })
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)

@@ -57,6 +57,8 @@ export interface PreloadResult {
 
 export class ChartService {
   private readonly newId: () => string
+  /** Every package loaded by `preload`, by scope and id, so a reset can put back what was deleted or replaced. */
+  private readonly preloaded = new Map<string, { scope: ChartScope; pkg: ChartPackage; bytes: Buffer }>()
 
   constructor(private readonly deps: ChartServiceDeps) {
     this.newId = deps.newId ?? randomUUID
@@ -148,6 +150,19 @@ export class ChartService {
     })
   }
 
+  /**
+   * The other half of a reset: puts every preloaded chart in the filter back as it was loaded,
+   * whether it was deleted, re-uploaded (PUT) or replaced since. Answers how many changed.
+   */
+  restorePreloaded(filter: { projectId?: string | undefined; flavor?: ChartScope['flavor'] | undefined }): number {
+    let restored = 0
+    for (const { scope, pkg, bytes } of this.preloaded.values()) {
+      if ((filter.projectId !== undefined && filter.projectId !== scope.projectId) || (filter.flavor !== undefined && filter.flavor !== scope.flavor)) continue
+      if (this.preloadParsed(scope, pkg, bytes).action !== 'unchanged') restored += 1
+    }
+    return restored
+  }
+
   delete(scope: ChartScope, id: string): Chart {
     const { repo } = this.deps
     return repo.transaction(() => {
@@ -201,7 +216,7 @@ export class ChartService {
     const { repo, clock } = this.deps
     const { name, version } = pkg.metadata
     const id = stableChartId(name, version)
-    return repo.transaction(() => {
+    const result = repo.transaction(() => {
       const replaced: string[] = []
       const clash = repo.findByNameVersion(scope, name, version)
       if (clash && clash.id !== id) {
@@ -218,6 +233,8 @@ export class ChartService {
       else repo.insert(chart, { packageBytes: bytes, templates: pkg.templates })
       return { chart, action: existing ? ('updated' as const) : ('created' as const), replaced }
     })
+    this.preloaded.set(`${scope.projectId}\u0000${scope.flavor}\u0000${id}`, { scope: { ...scope }, pkg, bytes })
+    return result
   }
 
   private checkQuota(scope: ChartScope, name: string): void {

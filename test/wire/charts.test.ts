@@ -467,3 +467,31 @@ describe('preloading (--charts DIR)', () => {
     }
   })
 })
+
+describe('reset and preloaded charts', () => {
+  // Found by fuzzing: a DELETE of a preloaded chart (or a PUT re-upload over it) stuck through
+  // every later /_emulator/reset, so "a reset returns to the start-up state" was false and one
+  // test deleting a --charts chart broke every test after it. The reset now puts them back.
+  it('a reset brings back a deleted or re-uploaded preloaded chart, in its own flavour and project only', async () => {
+    t = await buildTestApp({ charts: EXAMPLES }, { seedCharts: [] })
+    const nginx = stableChartId('nginx-demo', '1.0.0')
+    const redis = stableChartId('redis-lite', '0.3.0')
+    expect((await del(`/v2/charts/${nginx}`)).statusCode).toBe(200)
+    expect((await del(`/autopilot/v2/charts/${nginx}`)).statusCode).toBe(200)
+    // A re-upload over a preloaded chart: same name, new bytes, another version.
+    const bumped = await buildTgz(chartEntries({ folder: 'redis-lite', chartYaml: chartYaml({ name: 'redis-lite', version: '0.4.0' }) }))
+    expect((await send('PUT', `/v2/charts/${redis}`, chartUpload(bumped))).json()).toMatchObject({ id: redis, version: '0.4.0' })
+
+    // A reset scoped to another flavour leaves the CCE store alone.
+    const reset = (query: string) => t.app.inject({ method: 'POST', url: `/_emulator/reset${query}` })
+    expect((await reset('?flavor=autopilot')).statusCode).toBe(200)
+    expect((await get(`/autopilot/v2/charts/${nginx}`)).statusCode).toBe(200)
+    expectCceError(await get(`/v2/charts/${nginx}`), 404, 'CCE.01404001')
+
+    expect((await reset('')).statusCode).toBe(200)
+    expect((await get(`/v2/charts/${nginx}`)).json()).toMatchObject({ id: nginx, version: '1.0.0' })
+    expect((await get(`/v2/charts/${redis}`)).json()).toMatchObject({ id: redis, version: '0.3.0' })
+    expect((await get(`/v2/charts/${redis}/archive`)).rawPayload.equals(REDIS)).toBe(true)
+    expect(((await get('/v2/charts')).json() as unknown[]).length).toBe(3)
+  })
+})
