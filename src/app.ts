@@ -34,6 +34,7 @@ import { sharedCompilers } from './wire/compilers.js'
 import { handleClientError } from './wire/client-errors.js'
 import { WireError } from './wire/errors.js'
 import { registerJsonParser } from './wire/json-body.js'
+import { parseQuerystring } from './wire/querystring.js'
 import { authHook } from './wire/auth.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
 
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
+    querystringParser: parseQuerystring,
     bodyLimit: config.bodyLimit,
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

@@ -113,6 +113,15 @@ describe('list', () => {
     expect(await names('?chart_id=&namespace=')).toHaveLength(3)
   })
 
+  it('takes the first value of a parameter given twice, as a gateway does, instead of refusing it', async () => {
+    t = await buildTestApp()
+    await create(createBody('b', { namespace: 'other' }))
+    await create(createBody('c'))
+    const res = await get(`${BASE}/releases?namespace=other&namespace=project01`)
+    expect(res.statusCode).toBe(200)
+    expect(res.json().map((r: { name: string }) => r.name)).toEqual(['b'])
+  })
+
   it('shows only the latest revision of each release', async () => {
     t = await buildTestApp()
     await create(createBody('web'))
