@@ -41,10 +41,14 @@ function parseYaml(text: string, file: string): Document.Parsed {
   const doc = parseDocument(text, { schema: 'core', customTags: [], merge: true, uniqueKeys: true, prettyErrors: true })
   const first = doc.errors[0]
   if (first !== undefined) {
-    throw new ValidationError(`${file} is not valid YAML: ${firstLine(first.message)}`, FIELD)
+    throw new ValidationError(`${file} is not valid YAML: ${yamlProblem(first.message)}`, FIELD)
   }
   return doc
 }
+
+/** The YAML library reports runaway nesting as a stack overflow; say what it means instead. */
+const yamlProblem = (message: string): string =>
+  /Maximum call stack size exceeded/.test(message) ? 'it is nested too deeply' : firstLine(message)
 
 function toPlainObject(doc: Document.Parsed, file: string): Record<string, unknown> {
   if (doc.contents === null) return {}
@@ -55,7 +59,7 @@ function toPlainObject(doc: Document.Parsed, file: string): Record<string, unkno
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown>
   } catch (err) {
     // The only realistic failure here is the alias-count guard tripping.
-    throw new ValidationError(`${file} could not be loaded: ${firstLine(errorMessage(err))}`, FIELD)
+    throw new ValidationError(`${file} could not be loaded: ${yamlProblem(errorMessage(err))}`, FIELD)
   }
 }
 

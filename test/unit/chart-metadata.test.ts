@@ -94,6 +94,13 @@ describe('parseChartMetadata', () => {
 })
 
 describe('parseValuesYaml', () => {
+  it('refuses runaway nesting with a message a user understands, not a stack overflow', () => {
+    // The YAML library reported this as "Maximum call stack size exceeded at line …".
+    const deep = `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')} 1\n`
+    expect(() => parseValuesYaml(deep)).toThrow(ValidationError)
+    expect(() => parseValuesYaml(deep)).toThrow(/values\.yaml is not valid YAML: it is nested too deeply/)
+  })
+
   it('maps a missing or empty file to {}', () => {
     expect(parseValuesYaml(undefined)).toEqual({})
     expect(parseValuesYaml('')).toEqual({})
