@@ -76,12 +76,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
-    querystringParser: parseQuerystring,
     bodyLimit: config.bodyLimit,
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuerystring },
     // A malformed %-encoding or an over-long path segment is refused by the router before any
     // hook runs: answer it like every other error (CCE body, X-Request-Id), not Fastify's default.
     frameworkErrors: routerRefusal,
