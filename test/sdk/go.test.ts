@@ -13,22 +13,15 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stableChartId } from '../../src/charts/chart-metadata.js'
 import { startCli, type RunningCli } from './emulator.js'
+import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339 } from './fixtures.js'
 import { REPO_ROOT } from './venv.js'
 
 const AK = 'HPUAGOCONFORMANCE001'
 const SK = 'goConformanceSecretKey000000000000000000'
-const PROJECT = '0123456789abcdef0123456789abcdef'
-const CLUSTER = 'a870253f-5dc7-11ee-bf71-0255ac100b03'
-// Releases install a real chart: the example nginx-demo 1.0.0, preloaded (--charts) into PROJECT.
-const CHART = stableChartId('nginx-demo', '1.0.0')
-const EXAMPLE_CHARTS = join(REPO_ROOT, 'examples', 'charts')
 const DRIVER_SRC = join(REPO_ROOT, 'test', 'sdk', 'go')
 const GO_CACHE = join(REPO_ROOT, '.cache', 'go')
 const DRIVER_BIN = join(GO_CACHE, 'bin', process.platform === 'win32' ? 'cce-go-driver.exe' : 'cce-go-driver')
-const REQUEST_ID = /^[0-9a-f]{32}$/
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/
 
 interface Result {
   code: number

@@ -10,26 +10,18 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stableChartId } from '../../src/charts/chart-metadata.js'
 import { startCli, type RunningCli } from './emulator.js'
+import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339, UUID } from './fixtures.js'
 import { ensureSdkVenv, isolatedEnv, REPO_ROOT } from './venv.js'
 
 const AK = 'HPUASDKCONFORMANCE01'
 const SK = 'sdkConformanceSecretKey00000000000000000'
-const PROJECT = '0123456789abcdef0123456789abcdef'
 const OTHER_PROJECT = 'fedcba9876543210fedcba9876543210'
-const CLUSTER = 'a870253f-5dc7-11ee-bf71-0255ac100b03'
-// Releases install a real chart: the example nginx-demo 1.0.0, preloaded (--charts) under its stable id into PROJECT.
-const CHART = stableChartId('nginx-demo', '1.0.0')
-const EXAMPLE_CHARTS = join(REPO_ROOT, 'examples', 'charts')
 // The chart scenarios upload redis-lite 0.3.0 to an instance that holds no charts (a temp copy:
 // the SDK sends only the file's base name).
 const UPLOAD_CHART = join(EXAMPLE_CHARTS, 'redis-lite-0.3.0.tgz')
 const DRIVER = join(REPO_ROOT, 'test', 'sdk', 'cce_ops.py')
 const FLAVORS = ['cce', 'autopilot'] as const
-const REQUEST_ID = /^[0-9a-f]{32}$/
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 const started = Date.now()
 const venv = await ensureSdkVenv()
