@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCli, type RunningCli } from './emulator.js'
-import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339 } from './fixtures.js'
+import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339, expectReleaseShape } from './fixtures.js'
 import { REPO_ROOT } from './venv.js'
 
 const AK = 'HPUAGOCONFORMANCE001'
@@ -110,23 +110,6 @@ function expectChartShape(c: unknown, where: string): void {
   })
 }
 
-function expectReleaseShape(r: unknown, where: string): void {
-  expect(r, where).toMatchObject({
-    chart_name: expect.any(String),
-    chart_public: expect.any(Boolean),
-    chart_version: expect.any(String),
-    cluster_id: CLUSTER,
-    create_at: expect.any(String),
-    name: expect.any(String),
-    namespace: expect.any(String),
-    parameters: expect.any(String),
-    resources: expect.any(String),
-    status: expect.any(String),
-    update_at: expect.any(String),
-    values: expect.any(String),
-    version: expect.any(Number),
-  })
-}
 
 describe.skipIf(goVersion === undefined)('official Go SDK (huaweicloud-sdk-go-v3 v0.1.188) against the CLI in verify mode', () => {
   let emulator: RunningCli

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCli, type RunningCli } from './emulator.js'
-import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339, UUID } from './fixtures.js'
+import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339, UUID, expectReleaseShape } from './fixtures.js'
 import { ensureSdkVenv, isolatedEnv, REPO_ROOT } from './venv.js'
 
 const AK = 'HPUASDKCONFORMANCE01'
@@ -95,28 +95,6 @@ function runDriver(scenario: string, url: string, extra: Record<string, string> 
   })
 }
 
-/** The field types every SDK decodes strictly (Go) or silently mis-decodes (Python). */
-function expectReleaseShape(r: unknown, where: string): void {
-  expect(r, where).toMatchObject({
-    chart_name: expect.any(String),
-    chart_public: expect.any(Boolean),
-    chart_version: expect.any(String),
-    cluster_id: CLUSTER,
-    cluster_name: expect.any(String),
-    create_at: expect.any(String),
-    description: expect.any(String),
-    name: expect.any(String),
-    namespace: expect.any(String),
-    parameters: expect.any(String),
-    resources: expect.any(String),
-    status: expect.any(String),
-    status_description: expect.any(String),
-    update_at: expect.any(String),
-    values: expect.any(String),
-    version: expect.any(Number),
-  })
-  expect(Number.isInteger((r as { version: number }).version), `${where}: version is an integer`).toBe(true)
-}
 
 /** ChartResp as the SDK models type it (spec §2.1): every field a string except `public`. */
 function expectChartShape(c: unknown, where: string): void {
