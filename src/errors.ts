@@ -8,8 +8,6 @@ export type DomainErrorCode =
   | 'ALREADY_EXISTS'
   | 'OPERATION_PENDING'
   | 'INVALID_TRANSITION'
-  | 'UNAUTHENTICATED'
-  | 'SIGNATURE_EXPIRED'
   | 'QUOTA_EXCEEDED'
   | 'INTERNAL'
 
@@ -62,12 +60,6 @@ export class OperationPendingError extends DomainError {
 export class InvalidTransitionError extends DomainError {
   constructor(message: string) {
     super('INVALID_TRANSITION', message)
-  }
-}
-
-export class UnauthenticatedError extends DomainError {
-  constructor(message: string, code: 'UNAUTHENTICATED' | 'SIGNATURE_EXPIRED' = 'UNAUTHENTICATED') {
-    super(code, message)
   }
 }
 
