@@ -203,9 +203,16 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     control,
     lifecycle: () => lifecycle.profileName,
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) =>
-    deps.openapi ? app.swagger() : reply.type('application/json').send(await readFile(new URL('../openapi/openapi.json', import.meta.url))),
-  )
+  // Read once, on the first request for it: neither start-up nor every request pays for the file.
+  let openApiFile: Promise<Buffer> | undefined
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => {
+    if (deps.openapi) return app.swagger()
+    openApiFile ??= readFile(new URL('../openapi/openapi.json', import.meta.url)).catch((err: unknown) => {
+      openApiFile = undefined
+      throw err
+    })
+    return reply.type('application/json').send(await openApiFile)
+  })
 
   return { app, releases, charts, lifecycle, control }
 }
