@@ -113,7 +113,8 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
       path,
       query,
       route: req.routeOptions.url ?? null,
-      operation: facts ? operationOf(req) : null,
+      // factsOf lists the specific operation first (null only for a route without an operationId).
+      operation: facts?.operations[0] ?? null,
       dialect: facts?.dialect ?? (path.startsWith('/autopilot/') ? 'autopilot' : path.startsWith('/cce/') || path.startsWith('/v2/') ? 'cce' : null),
       project_id: req.projectId || null,
       cluster_id: facts?.clusterId ?? null,
