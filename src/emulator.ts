@@ -22,6 +22,7 @@ import type { JournalEntry, JournalFilter } from './control/journal.js'
 import type { ProfileName } from './releases/progression.js'
 import type { Flavor, Operation, ReleaseStatus } from './releases/release.js'
 import { buildApp, type EmulatorApp } from './app.js'
+import { SqliteClockStore } from './storage/clock-store.js'
 import { openDatabase } from './storage/db.js'
 
 export interface StartEmulatorOptions {
@@ -119,11 +120,12 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     logLevel: 'silent',
     ...options.config,
   })
-  const clock = new OffsetClock()
   // As startServer, plus start-up fault rules passed in memory rather than by file.
   const db = openDatabase(config.db)
   let built: EmulatorApp
+  let clock: OffsetClock
   try {
+    clock = OffsetClock.restore(new SqliteClockStore(db))
     built = await buildApp({ config, db, clock, logger: options.logger ?? false, ...(options.faults ? { faults: options.faults } : {}) })
     if (options.operations) {
       built.control.setLifecycle({ operations: options.operations })
@@ -176,7 +178,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     services: built,
     close: () =>
       (closing ??= app.close().then(() => {
-        db.close()
+        try {
+          clock.checkpoint()
+        } finally {
+          db.close()
+        }
         // Node 20 keeps every net.Server that ever listened reachable after close (measured on
         // 20.20: ~0.8 MiB per emulator). Cutting the server's listeners drops the app it serves,
         // so a suite that starts thousands of emulators keeps a flat heap.

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import { buildApp, type EmulatorApp } from './app.js'
 import { OffsetClock, type Clock } from './clock.js'
 import type { EmulatorConfig } from './config.js'
+import { SqliteClockStore } from './storage/clock-store.js'
 import { openDatabase } from './storage/db.js'
 
 export interface RunningServer extends EmulatorApp {
@@ -17,10 +18,13 @@ export function createLogger(level: EmulatorConfig['logLevel']): Logger {
 
 export async function startServer(config: EmulatorConfig, opts: { logger?: Logger | false; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = opts.logger === undefined ? createLogger(config.logLevel) : opts.logger
-  const clock = opts.clock ?? new OffsetClock()
   const db = openDatabase(config.db)
   let built: EmulatorApp
+  // The emulator clock resumes where the last run left it; an injected clock is the caller's.
+  let stored: OffsetClock | undefined
+  let clock: Clock
   try {
+    clock = opts.clock ?? (stored = OffsetClock.restore(new SqliteClockStore(db)))
     built = await buildApp({ config, db, clock, logger })
     // Work that fell due while the emulator was down completes before the first request.
     const settled = built.releases.settle()
@@ -41,7 +45,11 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
     clock,
     close: () =>
       (closing ??= built.app.close().then(() => {
-        db.close()
+        try {
+          stored?.checkpoint()
+        } finally {
+          db.close()
+        }
       })),
   }
 }

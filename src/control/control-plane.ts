@@ -5,6 +5,8 @@
  * What lives where, and why:
  *   - releases, revisions and pending operations (including each operation's due time, fault
  *     outcome and reads left) are state: SQLite, so a restart resumes them;
+ *   - so is the clock's offset and reading (the clock's own store): stored due times only mean
+ *     something on a clock that keeps its advances and never goes back. A reset leaves it;
  *   - the lifecycle profile, fault rules, random seed and journal are test configuration or
  *     diagnostics: memory only, set at start from flags, reset to those start values.
  */
@@ -150,7 +152,10 @@ export class ControlPlane {
     return { now: c.now().toISOString(), offset_ms: canAdvance(c) ? (c.offsetMs ?? 0) : 0, advanceable: canAdvance(c) }
   }
 
-  /** Moves simulated time forward, then settles whatever fell due; returns the clock and that count. */
+  /**
+   * Moves simulated time forward (stored before it takes effect), then settles everything that
+   * fell due, in bounded batches; returns the clock and how many operations completed.
+   */
   advance(seconds: number): ClockView & { settled: number } {
     const c = this.#deps.clock
     if (!canAdvance(c)) throw new ValidationError('this emulator was started with a clock that cannot be advanced', 'seconds')

@@ -40,7 +40,7 @@ export interface ReleaseServiceDeps {
   scheduler: Scheduler
 }
 
-/** Bounds the work one read may do settling a backlog (e.g. after a long clock jump). */
+/** Operations settled per transaction: bounds each transaction, not the total a read settles. */
 const SETTLE_BATCH = 500
 
 export class ReleaseService {
@@ -146,19 +146,32 @@ export class ReleaseService {
     return this.deps.charts.resources(release.key, release.chart, release.key.name, release.key.namespace)
   }
 
-  /** Completes every pending operation that is due; returns how many were settled. */
+  /**
+   * Completes every pending operation due now, however many, and returns how many were
+   * settled. The work is cut into batches of SETTLE_BATCH, each its own transaction, so no
+   * transaction grows with the backlog and a caller could yield between batches. `now` is taken
+   * once: work falling due while a backlog is settled waits for the next request.
+   */
   settle(): number {
     const { repo, clock } = this.deps
     const now = clock.now()
     if (!repo.hasDue(now)) return 0
+    let settled = 0
+    for (;;) {
+      const batch = this.settleBatch(now, SETTLE_BATCH)
+      settled += batch.completed
+      // Every operation a batch takes leaves the due set, so a short batch means none is left.
+      if (batch.taken < SETTLE_BATCH) return settled
+    }
+  }
+
+  /** Settles up to `limit` operations due at `now`, earliest first, in one transaction. */
+  private settleBatch(now: Date, limit: number): { taken: number; completed: number } {
+    const { repo } = this.deps
     return repo.transaction(() => {
-      const due = repo.due(now, SETTLE_BATCH)
-      for (const op of due) {
-        // A stuck operation is stored without a due time; this guards a hand-edited database.
-        if (op.outcome === 'stick') continue
-        repo.apply(op.key, settleOne(repo.history(op.key), op))
-      }
-      return due.length
+      const due = repo.due(now, limit)
+      for (const op of due) repo.apply(op.key, settleOne(repo.history(op.key), op))
+      return { taken: due.length, completed: due.filter((op) => op.outcome !== 'stick').length }
     })
   }
 
@@ -204,10 +217,16 @@ export class ReleaseService {
   }
 }
 
-/** Pending work that no longer matches its revision is dropped rather than blocking every read. */
+/**
+ * Ends one due operation. Each result takes the operation out of the due set, which settle()
+ * relies on to finish: pending work that no longer matches its revision is dropped rather than
+ * blocking every read, and a stuck operation with a due time (only a hand-edited database has
+ * one) loses the due time and stays stuck.
+ */
 function settleOne(history: Revision[], op: PendingOperation): Effects {
+  if (op.outcome === 'stick') return { insert: null, updates: [], purge: false, pending: { ...op, dueAt: null }, prune: [] }
   try {
-    return complete(history, op, op.outcome === 'stick' ? 'succeed' : op.outcome)
+    return complete(history, op, op.outcome)
   } catch (err) {
     if (err instanceof InvalidTransitionError) return { insert: null, updates: [], purge: false, pending: null, prune: [] }
     throw err

@@ -129,6 +129,35 @@ describe('startEmulator', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+  it('resumes its advanced clock after a restart on a file database, and a full reset leaves the clock alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cce-emu-'))
+    try {
+      const db = join(dir, 'emulator.db')
+      const first = await withCharts(await startEmulator({ db, operations: { install: { mode: 'time', delay_ms: 60_000 } } }))
+      expect(first.clock.advance(3600).offset_ms).toBe(3_600_000)
+      await install(first, 'web')
+      const beforeReset = first.clock.now().getTime()
+      expect(first.reset().deleted).toMatchObject({ releases: 1 })
+      expect(first.control.clock().offset_ms).toBe(3_600_000)
+      expect(first.clock.now().getTime()).toBeGreaterThanOrEqual(beforeReset)
+      await install(first, 'web')
+      const left = first.clock.now().getTime()
+      await first.close()
+
+      const second = await startEmulator({ db })
+      try {
+        expect(second.clock.now().getTime()).toBeGreaterThanOrEqual(left)
+        expect(second.control.clock().offset_ms).toBeGreaterThanOrEqual(3_600_000)
+        expect((await show(second, 'web')).body.status).toBe('PENDING_INSTALL')
+        expect(second.clock.advance(60).settled).toBe(1)
+        expect((await show(second, 'web')).body.status).toBe('DEPLOYED')
+      } finally {
+        await second.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('startEmulator + close memory', () => {
