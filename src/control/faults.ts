@@ -142,7 +142,8 @@ export class FaultStore implements OutcomeSource {
   decide(operation: Operation, key: ReleaseKey, context: ScheduleContext): OutcomeOverride | null {
     const facts: RequestFacts = {
       operations: LIFECYCLE_NAMES[operation],
-      dialect: key.flavor,
+      // Interim until the dialect seam lands (its FLAVOR_DIALECT maps flavours to dialects).
+      dialect: key.flavor as Dialect,
       path: '',
       clusterId: key.clusterId,
       namespace: key.namespace,
