@@ -9,6 +9,9 @@ export type DomainErrorCode =
   | 'OPERATION_PENDING'
   | 'INVALID_TRANSITION'
   | 'QUOTA_EXCEEDED'
+  | 'NOT_EMPTY'
+  | 'NOT_ACCEPTABLE'
+  | 'AMBIGUOUS'
   | 'INTERNAL'
 
 export class DomainError extends Error {
@@ -66,5 +69,31 @@ export class InvalidTransitionError extends DomainError {
 export class QuotaExceededError extends DomainError {
   constructor(message: string) {
     super('QUOTA_EXCEEDED', message)
+  }
+}
+
+/** A required input is missing (Cloudpods answers these 406 NotEmptyError, e.g. "repo must provided"). */
+export class NotEmptyError extends DomainError {
+  readonly field: string | undefined
+  constructor(message: string, field?: string) {
+    super('NOT_EMPTY', message)
+    this.field = field
+  }
+}
+
+/**
+ * Well-formed input the current state refuses: a repo that releases still use, a repository
+ * URL that cannot be read (Cloudpods answers these 406 NotAcceptableError).
+ */
+export class NotAcceptableError extends DomainError {
+  constructor(message: string) {
+    super('NOT_ACCEPTABLE', message)
+  }
+}
+
+/** A name that matches more than one resource where exactly one is meant (use its id instead). */
+export class AmbiguousNameError extends DomainError {
+  constructor(message: string) {
+    super('AMBIGUOUS', message)
   }
 }

@@ -4,7 +4,7 @@ import type { Effects } from '../releases/lifecycle.js'
 import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
 import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope } from '../releases/release.js'
 
-interface RevisionRow {
+export interface RevisionRow {
   project_id: string
   flavor: Flavor
   cluster_id: string
@@ -23,7 +23,7 @@ interface RevisionRow {
   updated_at: number
 }
 
-interface PendingRow {
+export interface PendingRow {
   project_id: string
   flavor: Flavor
   cluster_id: string
@@ -48,7 +48,7 @@ const keyParams = (k: ReleaseKey) => ({
   name: k.name,
 })
 
-function rowToRevision(r: RevisionRow): Revision {
+export function rowToRevision(r: RevisionRow): Revision {
   return {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
     revision: r.revision,
@@ -62,7 +62,7 @@ function rowToRevision(r: RevisionRow): Revision {
   }
 }
 
-function rowToPending(r: PendingRow): PendingOperation {
+export function rowToPending(r: PendingRow): PendingOperation {
   return {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
     operation: r.operation,
