@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino'
 import { buildApp, type EmulatorApp } from './app.js'
 import { OffsetClock, type Clock } from './clock.js'
 import type { EmulatorConfig } from './config.js'
-import { openDatabase } from './storage/db.js'
+import { closeDatabase, openDatabase } from './storage/db.js'
 
 export interface RunningServer extends EmulatorApp {
   url: string
@@ -27,7 +27,7 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
     await built.app.listen({ host: config.host, port: config.port })
     if (logger && settled > 0) logger.info({ settled }, 'completed pending operations left from the previous run')
   } catch (err) {
-    db.close()
+    closeDatabase(db)
     throw err
   }
   const address = built.app.server.address()
@@ -41,7 +41,7 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
     clock,
     close: () =>
       (closing ??= built.app.close().then(() => {
-        db.close()
+        closeDatabase(db)
       })),
   }
 }
