@@ -58,8 +58,6 @@ public final class Driver {
       // The failing step already printed its line; later steps would only cascade.
       System.exit(1);
     }
-    // OkHttp's connection pool and dispatcher threads would keep the JVM alive for a minute.
-    System.exit(0);
   }
 
   static String env(String name, String fallback) {
