@@ -116,7 +116,7 @@ describe('README client snippets, run as written', () => {
 
   it.skipIf(skipCurl !== undefined)('curl: lists, then a 404 with X-Request-Id and the CCE error body', async () => {
     const { lang, code } = snippet(README, 'curl')
-    expect(lang).toBe('sh')
+    expect(lang).toBe('bash')
     const { cwd, home } = await project('curl')
     await writeFile(join(cwd, 'snippet.sh'), code)
     const r = await run('bash', ['snippet.sh'], { cwd, env: withUrl({ ...process.env, HOME: home }), timeoutMs: 30_000 })
