@@ -38,7 +38,7 @@ import { newRequestId, registerRequestContext } from './wire/request-context.js'
  * The HTTP dialects served, each a folder under src/wire/. The first is the default: it answers
  * for paths no dialect owns (and Node parser refusals without a readable request line).
  */
-const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
+export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -56,6 +56,8 @@ export interface AppDeps {
   openapi?: boolean
   /** Start-up fault rules; overrides config.faults (the file) when given. */
   faults?: FaultRuleInput[]
+  /** The dialects served; default DIALECTS. Tests pass wrapped ones to mount probe routes. */
+  dialects?: readonly Dialect[]
 }
 
 export interface EmulatorApp {
@@ -70,7 +72,8 @@ export interface EmulatorApp {
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const { config, db, clock } = deps
-  const dialects = new DialectRouter(DIALECTS)
+  const served = deps.dialects ?? DIALECTS
+  const dialects = new DialectRouter(served)
   const routerRefusal = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
     const { statusCode, body } = dialects.forUrl(req.url).renderError(err, clock.now())
     reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
@@ -147,14 +150,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   registerJournal(app, journal, clock, dialects)
   registerFaultHook(app, faults, dialects, clock)
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
-  for (const dialect of DIALECTS) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
+  for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
   if (deps.openapi) await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'CCE release emulator', version: VERSION, description: "Huawei Cloud CCE's Helm chart and release API, emulated" },
       tags: [
-        ...DIALECTS.flatMap((d) => d.openapiTags ?? []),
+        ...served.flatMap((d) => d.openapiTags ?? []),
         { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
       ],
     },
@@ -170,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   })
 
   const context: DialectContext = { config, clock, releases, charts }
-  for (const dialect of DIALECTS) await app.register(dialect.plugin, context)
+  for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,
