@@ -166,8 +166,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
 
   // The root answers only where no dialect scope did: the control plane, /openapi.json, and paths
   // outside every dialect's scopes, each in the body of the dialect owning the path (else CCE's).
-  const rootErrors = (url: string) => dialectErrorHandler(dialects.forUrl(url), clock)
-  app.setErrorHandler((err, req, reply) => rootErrors(req.url)(err, req, reply))
+  const rootErrors = new Map(served.map((d) => [d, dialectErrorHandler(d, clock)]))
+  app.setErrorHandler((err, req, reply) => rootErrors.get(dialects.forUrl(req.url))!(err, req, reply))
   app.setNotFoundHandler(async (req) => {
     throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
