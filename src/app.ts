@@ -22,21 +22,23 @@ import { MIGRATIONS } from './storage/migrations/index.js'
 import { SqliteChartRepository } from './storage/chart-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
-import { CceErrorSchema } from './wire/common/schemas.js'
-import { mapCceError, MAX_PATH_PARAM_LENGTH } from './wire/cce/error-map.js'
-import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
-import { releaseRoutes } from './wire/cce/release-routes.js'
-import { chartRoutes } from './wire/cce/chart-routes.js'
-import { ChartQuotaSchema, ChartRespSchema, ChartUploadBodySchema, ChartValuesSchema } from './wire/cce/chart-schemas.js'
+import { cceDialect } from './wire/cce/dialect.js'
+import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
+import { clientErrorHandler } from './wire/client-errors.js'
+import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
+import { sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
-import { sharedCompilers } from './wire/compilers.js'
-import { handleClientError } from './wire/client-errors.js'
-import { WireError } from './wire/errors.js'
+import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
-import { authHook } from './wire/auth.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
+
+/**
+ * The HTTP dialects served, each a folder under src/wire/. The first is the default: it answers
+ * for paths no dialect owns (and Node parser refusals without a readable request line).
+ */
+export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -54,6 +56,8 @@ export interface AppDeps {
   openapi?: boolean
   /** Start-up fault rules; overrides config.faults (the file) when given. */
   faults?: FaultRuleInput[]
+  /** The dialects served; default DIALECTS. Tests pass wrapped ones to mount probe routes. */
+  dialects?: readonly Dialect[]
 }
 
 export interface EmulatorApp {
@@ -66,13 +70,14 @@ export interface EmulatorApp {
   control: ControlPlane
 }
 
-function routerRefusal(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const { statusCode, body } = mapCceError(err)
-  reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
-}
-
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const { config, db, clock } = deps
+  const served = deps.dialects ?? DIALECTS
+  const dialects = new DialectRouter(served)
+  const routerRefusal = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const { statusCode, body } = dialects.forUrl(req.url).renderError(err, clock.now())
+    reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
+  }
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
@@ -82,10 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuerystring },
     // A malformed %-encoding or an over-long path segment is refused by the router before any
-    // hook runs: answer it like every other error (CCE body, X-Request-Id), not Fastify's default.
+    // hook runs: answer it like every other error (the owning dialect's body, X-Request-Id), not
+    // Fastify's default.
     frameworkErrors: routerRefusal,
-    // Requests Node's parser refuses (oversized headers, broken chunking): a CCE body too.
-    clientErrorHandler: handleClientError,
+    // Requests Node's parser refuses (oversized headers, broken chunking): the owning dialect's body too.
+    clientErrorHandler: clientErrorHandler(dialects, clock),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
     schemaController: { compilersFactory: sharedCompilers() },
@@ -140,62 +146,34 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
 
   registerJsonParser(app)
   registerRequestContext(app, config.defaultProjectId)
-  // Root-level hooks: they cover every emulated prefix, present and future, and skip /_emulator.
-  registerJournal(app, journal, clock)
-  registerFaultHook(app, faults)
-  for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema, ChartRespSchema, ChartValuesSchema, ChartQuotaSchema, ChartUploadBodySchema]) {
-    app.addSchema(schema)
-  }
+  // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
+  registerJournal(app, journal, clock, dialects)
+  registerFaultHook(app, faults, dialects, clock)
+  // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
+  for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
   if (deps.openapi) await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'CCE release emulator', version: VERSION, description: "Huawei Cloud CCE's Helm chart and release API, emulated" },
       tags: [
-        { name: 'CCE releases', description: '/cce/cam/v3' },
-        { name: 'Autopilot releases', description: '/autopilot/cam/v3' },
-        { name: 'CCE charts', description: '/v2/charts' },
-        { name: 'Autopilot charts', description: '/autopilot/v2/charts' },
+        ...served.flatMap((d) => d.openapiTags ?? []),
         { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  app.setErrorHandler((err, req, reply) => {
-    const mapped = mapCceError(err)
-    if (mapped.internal) req.log.error({ err }, 'request failed')
-    else req.log.debug({ err: (err as Error).message, status: mapped.statusCode }, 'request refused')
-    return reply.code(mapped.statusCode).type('application/json').send(mapped.body)
-  })
-  app.setNotFoundHandler((req, reply) => {
-    const { body } = mapCceError(new WireError(404, 'APIGW.0101', `The API does not exist or has not been published in the environment: ${req.method} ${req.url.split('?')[0]}`))
-    return reply.code(404).type('application/json').send(body)
+  // The root answers only where no dialect scope did: the control plane, /openapi.json, and paths
+  // outside every dialect's scopes, each in the body of the dialect owning the path (else CCE's).
+  const rootErrors = new Map(served.map((d) => [d, dialectErrorHandler(d, clock)]))
+  app.setErrorHandler((err, req, reply) => rootErrors.get(dialects.forUrl(req.url))!(err, req, reply))
+  app.setNotFoundHandler(async (req) => {
+    throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
 
-  // One gateway check for every CCE-facing scope (releases here; charts use the same hook). It is a
-  // preParsing hook so verify mode can hash the raw body before anything parses or handles it.
-  const auth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: config.bodyLimit })
-  for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
-    await app.register(
-      async (scoped) => {
-        scoped.addHook('preParsing', auth)
-        await scoped.register(releaseRoutes, { flavor, releases })
-      },
-      { prefix },
-    )
-  }
-  // Chart uploads are bigger than JSON bodies: a signed upload without X-Sdk-Content-Sha256 is hashed up to the package limit.
-  const chartAuth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: charts.limits.maxPackageBytes + 64 * 1024 })
-  for (const [prefix, flavor] of [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const) {
-    await app.register(
-      async (scoped) => {
-        scoped.addHook('preParsing', chartAuth)
-        await scoped.register(chartRoutes, { flavor, charts })
-      },
-      { prefix },
-    )
-  }
+  const context: DialectContext = { config, clock, releases, charts }
+  for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,

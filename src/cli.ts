@@ -2,6 +2,7 @@
 /** Command line entry: parse configuration, start the server, stop cleanly on SIGTERM/SIGINT. */
 import { ConfigError, helpText, loadConfig } from './config.js'
 import { createLogger, startServer } from './server.js'
+import { DatabaseFileError } from './storage/db.js'
 
 async function main(): Promise<number> {
   let parsed
@@ -20,7 +21,17 @@ async function main(): Promise<number> {
   }
   const { config } = parsed
   const logger = createLogger(config.logLevel)
-  const server = await startServer(config, { logger })
+  let server
+  try {
+    server = await startServer(config, { logger })
+  } catch (err) {
+    if (err instanceof DatabaseFileError) {
+      process.stderr.write(`cce-release-emulator: --db ${err.path}: ${err.reason}\n`)
+      // A file another emulator holds is a conflict to wait out; an unusable path is a usage error.
+      return err.inUse ? 1 : 2
+    }
+    throw err
+  }
   logger.info({ url: server.url, db: config.db, lifecycle: config.lifecycle, auth: config.auth }, `CCE release emulator ready at ${server.url}`)
 
   const stop = (signal: string) => {

@@ -86,7 +86,16 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       return n
     },
   },
-  db: { flag: 'db', env: 'CCE_EMULATOR_DB', default: './data/emulator.db', help: "SQLite file, or ':memory:'", parse: (s) => s },
+  db: {
+    flag: 'db',
+    env: 'CCE_EMULATOR_DB',
+    default: './data/emulator.db',
+    help: "SQLite file, or ':memory:'; one emulator process per file (a second is refused)",
+    parse: (s, source) => {
+      if (s.trim() === '') throw new ConfigError(`${source} must be a file path or :memory: (got "")`)
+      return s
+    },
+  },
   auth: {
     flag: 'auth',
     env: 'CCE_EMULATOR_AUTH',

@@ -23,7 +23,7 @@ import type { ProfileName } from './releases/progression.js'
 import type { Flavor, Operation, ReleaseStatus } from './releases/release.js'
 import { buildApp, type EmulatorApp } from './app.js'
 import { SqliteClockStore } from './storage/clock-store.js'
-import { openDatabase } from './storage/db.js'
+import { closeDatabase, openDatabase } from './storage/db.js'
 
 export interface StartEmulatorOptions {
   /** Lifecycle profile to start with (default 'fast'). */
@@ -38,7 +38,10 @@ export interface StartEmulatorOptions {
   journalSize?: number
   /** 'presence' (default; any X-Auth-Token or SDK-HMAC-SHA256 Authorization passes) or 'off'. */
   auth?: AuthMode
-  /** SQLite path, default ':memory:'. A file keeps state across emulators. */
+  /**
+   * SQLite path, default ':memory:'. A file keeps state across emulators, one at a time: a second
+   * emulator on an open file is refused (DatabaseFileError); close() hands the file on.
+   */
   db?: string
   port?: number
   host?: string
@@ -134,7 +137,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     built.releases.settle()
     await built.app.listen({ host: config.host, port: config.port })
   } catch (err) {
-    db.close()
+    closeDatabase(db)
     throw err
   }
   const { control, app } = built
@@ -181,7 +184,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         try {
           clock.checkpoint()
         } finally {
-          db.close()
+          closeDatabase(db)
         }
         // Node 20 keeps every net.Server that ever listened reachable after close (measured on
         // 20.20: ~0.8 MiB per emulator). Cutting the server's listeners drops the app it serves,

@@ -1,6 +1,6 @@
 /**
  * Domain errors. Each carries a stable `code` that the wire layer maps to a dialect's status and
- * error body in one place (src/wire/cce/error-map.ts); nothing here knows about HTTP.
+ * error body in one place per dialect (src/wire/<dialect>/error-map.ts); nothing here knows about HTTP.
  */
 export type DomainErrorCode =
   | 'VALIDATION_FAILED'

@@ -4,7 +4,7 @@ import { buildApp, type EmulatorApp } from './app.js'
 import { OffsetClock, type Clock } from './clock.js'
 import type { EmulatorConfig } from './config.js'
 import { SqliteClockStore } from './storage/clock-store.js'
-import { openDatabase } from './storage/db.js'
+import { closeDatabase, openDatabase } from './storage/db.js'
 
 export interface RunningServer extends EmulatorApp {
   url: string
@@ -31,7 +31,7 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
     await built.app.listen({ host: config.host, port: config.port })
     if (logger && settled > 0) logger.info({ settled }, 'completed pending operations left from the previous run')
   } catch (err) {
-    db.close()
+    closeDatabase(db)
     throw err
   }
   const address = built.app.server.address()
@@ -48,7 +48,7 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
         try {
           stored?.checkpoint()
         } finally {
-          db.close()
+          closeDatabase(db)
         }
       })),
   }

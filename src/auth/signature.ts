@@ -7,6 +7,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 export const SDK_HMAC_SHA256 = 'SDK-HMAC-SHA256'
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
+/** Lower-cased, as headers are compared. */
+export const CONTENT_SHA256_HEADER = 'x-sdk-content-sha256'
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
 /** The real API gateway refuses an X-Sdk-Date more than 15 minutes from its clock, either way (§1.4). */
 export const DEFAULT_MAX_SKEW_MS = 15 * 60_000
@@ -284,7 +286,11 @@ export interface VerifyInput {
   /** Path and query exactly as received (request line target), before any router decoding. */
   url: string
   headers: HeaderMap
-  body: Buffer
+  /**
+   * The body bytes as received; null when a body was sent but deliberately not read, which only
+   * a signed `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` allows (see payloadClaim).
+   */
+  body: Buffer | null
   now: Date
   lookupSecret: (ak: string) => string | undefined
   maxSkewMs?: number
@@ -301,15 +307,53 @@ function splitUrl(url: string): { rawPath: string; rawQuery: string } {
 }
 
 /**
- * Candidate payload hashes. `X-Sdk-Content-Sha256` (the SDKs only ever send `UNSIGNED-PAYLOAD`,
- * for non-JSON bodies such as multipart chart uploads) replaces the body hash. With an empty body
- * the SDKs disagree: Python still hashes the empty body, Go and Java use the header value (§1.3),
- * so both are accepted there.
+ * What stands for the body in the canonical request (§1.3). `X-Sdk-Content-Sha256` counts only
+ * when it is itself a signed header (the SDKs sign it whenever they send it, §1.3): an unsigned
+ * one can be set by anyone holding a captured request, so the bytes received are hashed instead.
+ *
+ *   body      hash the body bytes
+ *   unsigned  signed `UNSIGNED-PAYLOAD` (multipart chart uploads): the body is not covered
+ *   declared  a signed hex digest: stands in for the body hash, and the body must still match it
+ *   invalid   signed, but neither of those: refused rather than taken as an opaque hash
  */
-function payloadHashes(h: Map<string, string>, body: Buffer): string[] {
-  const declared = h.get('x-sdk-content-sha256')?.trim()
-  if (!declared) return [sha256Hex(body)]
-  return body.length > 0 ? [declared] : [EMPTY_BODY_SHA256, declared]
+export type PayloadClaim =
+  | { kind: 'body' }
+  | { kind: 'unsigned'; value: string }
+  | { kind: 'declared'; value: string }
+  | { kind: 'invalid' }
+
+function claimOf(h: Map<string, string>, signedHeaders: readonly string[]): PayloadClaim {
+  if (!signedHeaders.includes(CONTENT_SHA256_HEADER)) return { kind: 'body' }
+  const value = (h.get(CONTENT_SHA256_HEADER) ?? '').trim()
+  if (value === UNSIGNED_PAYLOAD) return { kind: 'unsigned', value }
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return { kind: 'declared', value }
+  return { kind: 'invalid' }
+}
+
+/** The claim a request makes, read from its own Authorization header; `body` when that is unreadable. */
+export function payloadClaim(headers: HeaderMap): PayloadClaim {
+  const h = normalizeHeaders(headers)
+  const auth = parseAuthorization(h.get('authorization') ?? '')
+  return claimOf(h, auth?.signedHeaders ?? [])
+}
+
+/**
+ * Candidate payload hashes; none when the body cannot be vouched for. With an empty body the SDKs
+ * disagree about a signed header: Python still hashes the empty body, Go and Java use the header
+ * value (§1.3), so both are accepted there. `body` null means a body was sent but not read, which
+ * only an `unsigned` claim allows.
+ */
+function payloadHashes(claim: PayloadClaim, body: Buffer | null): string[] {
+  switch (claim.kind) {
+    case 'body':
+      return body === null ? [] : [sha256Hex(body)]
+    case 'unsigned':
+      return body !== null && body.length === 0 ? [EMPTY_BODY_SHA256, claim.value] : [claim.value]
+    case 'declared':
+      return body !== null && sha256Hex(body) === claim.value.toLowerCase() ? [claim.value] : []
+    case 'invalid':
+      return []
+  }
 }
 
 function safeEqualHex(expected: string, received: string): boolean {
@@ -356,8 +400,12 @@ export function verifySignature(input: VerifyInput): VerifyResult {
   const secret = input.lookupSecret(auth.accessKey)
   if (secret === undefined) return fail('unknown_key', APIGW_MESSAGES.unknownKey(auth.accessKey))
 
+  const claim = claimOf(h, auth.signedHeaders)
+  if (claim.kind === 'invalid') {
+    return fail('malformed', APIGW_MESSAGES.malformed('X-Sdk-Content-Sha256 is neither UNSIGNED-PAYLOAD nor a hex SHA-256'))
+  }
   const { rawPath, rawQuery } = splitUrl(input.url)
-  for (const bodyHash of payloadHashes(h, input.body)) {
+  for (const bodyHash of payloadHashes(claim, input.body)) {
     const canonical = canonicalRequest({
       method: input.method,
       rawPath,

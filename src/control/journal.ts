@@ -21,7 +21,10 @@ export interface JournalEntry {
   /** The route pattern that answered, or null (404). */
   route: string | null
   operation: string | null
-  dialect: 'cce' | 'autopilot' | null
+  /** The API the request spoke: cce or cloudpods; null for a path no dialect owns. */
+  dialect: 'cce' | 'cloudpods' | null
+  /** cce or autopilot; null outside the CCE dialect. */
+  flavor: 'cce' | 'autopilot' | null
   project_id: string | null
   cluster_id: string | null
   namespace: string | null
@@ -43,6 +46,7 @@ export interface JournalFilter {
   operation?: string | undefined
   status?: number | undefined
   dialect?: string | undefined
+  flavor?: string | undefined
   cluster_id?: string | undefined
   namespace?: string | undefined
   name?: string | undefined
@@ -110,6 +114,7 @@ function accepts(e: JournalEntry, f: JournalFilter): boolean {
   if (f.operation !== undefined && e.operation !== f.operation.toLowerCase()) return false
   if (f.status !== undefined && e.status !== f.status) return false
   if (f.dialect !== undefined && e.dialect !== f.dialect) return false
+  if (f.flavor !== undefined && e.flavor !== f.flavor) return false
   if (f.cluster_id !== undefined && e.cluster_id !== f.cluster_id) return false
   if (f.namespace !== undefined && e.namespace !== f.namespace) return false
   if (f.name !== undefined && e.name !== f.name) return false

@@ -27,6 +27,9 @@ export const isPending = (status: ReleaseStatus): boolean => PENDING_STATUSES.ha
  */
 export type Flavor = 'cce' | 'autopilot' | 'cloudpods'
 
+/** The flavours of the CCE dialect (fault rules and the journal name these). */
+export type CceFlavor = Exclude<Flavor, 'cloudpods'>
+
 export interface Scope {
   projectId: string
   flavor: Flavor

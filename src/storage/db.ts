@@ -1,26 +1,61 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { describeOpenFailure, prepareFolder, removeHolderPid, writeHolderPid } from './db-file.js'
 import { migrate } from './migrations/index.js'
 
+export { DatabaseFileError } from './db-file.js'
 export type DatabaseHandle = Database.Database
 
+/** How long start-up waits for a lock someone else holds before refusing. */
+const LOCK_WAIT_MS = 200
+
 /**
- * Opens (creating if needed) and migrates the database. WAL keeps readers off the writer's
+ * Opens (creating if needed), locks and migrates the database. WAL keeps readers off the writer's
  * back; synchronous=FULL makes every acknowledged write durable, even across a power cut.
+ *
+ * A file is locked for this connection alone (locking_mode=EXCLUSIVE, set before WAL is entered,
+ * so SQLite keeps the WAL index in memory and never shares it): reads are served from memory in
+ * front of SQLite, so a second emulator on the same file would silently diverge. It is refused
+ * here, before anything listens, with a DatabaseFileError naming the holder. Release the lock
+ * with closeDatabase (or db.close()).
  */
 export function openDatabase(path: string): DatabaseHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
+  const file = path !== ':memory:'
+  if (file) prepareFolder(path)
+  let db: DatabaseHandle
   try {
-    if (path !== ':memory:') db.pragma('journal_mode = WAL')
+    db = new Database(path)
+  } catch (err) {
+    throw describeOpenFailure(path, err)
+  }
+  try {
+    if (file) {
+      db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`)
+      db.pragma('locking_mode = EXCLUSIVE')
+      db.pragma('journal_mode = WAL')
+      // Takes the exclusive lock now, not at the first write, and keeps it until close.
+      db.exec('BEGIN EXCLUSIVE; COMMIT')
+      writeHolderPid(path)
+    }
+  } catch (err) {
+    db.close()
+    throw describeOpenFailure(path, err)
+  }
+  try {
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     migrate(db)
     return db
   } catch (err) {
-    db.close()
+    closeDatabase(db)
     throw err
   }
+}
+
+/** Closes the database and releases its file for the next emulator. */
+export function closeDatabase(db: DatabaseHandle): void {
+  if (!db.open) return
+  // Before the lock goes: the pid file names the holder only while there is one.
+  if (!db.memory) removeHolderPid(db.name)
+  db.close()
 }

@@ -11,9 +11,11 @@
  * project is known) but before the body is parsed, validated or handled. In verify mode it reads
  * the raw body itself, hashes exactly those bytes, and hands the parser an identical stream, so:
  * a refused request never reaches a parser or a handler (it changes nothing), and a tampered
- * body is answered 401 by the "gateway" before CCE could answer 400/415 about it. Requests that
- * declare `X-Sdk-Content-Sha256` (the SDKs send `UNSIGNED-PAYLOAD` for multipart chart uploads)
- * are not buffered: the declared value stands in for the body hash, as on the real gateway.
+ * body is answered 401 by the "gateway" before CCE could answer 400/415 about it. The one body
+ * not read is that of a request whose *signed* headers include `X-Sdk-Content-Sha256:
+ * UNSIGNED-PAYLOAD` (the SDKs send and sign it for multipart chart uploads): the signer chose not
+ * to cover the body, as the real gateway allows. An unsigned `X-Sdk-Content-Sha256` is ignored
+ * and the bytes are hashed, so a captured request cannot be replayed with another body.
  *
  * Failures are WireErrors, so the dialect's error handler renders them with X-Request-Id:
  *   401 APIGW.0301  missing credentials, bad or expired signature, unknown AK, unknown token
@@ -27,7 +29,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import { CredentialStore, type AkSkCredential, type TokenCredential } from '../auth/credentials.js'
-import { APIGW_IAM_AUTH_ERROR_CODE, APIGW_MESSAGES, AUTH_ERROR_STATUS, verifySignature } from '../auth/signature.js'
+import { APIGW_IAM_AUTH_ERROR_CODE, APIGW_MESSAGES, AUTH_ERROR_STATUS, payloadClaim, verifySignature } from '../auth/signature.js'
 import type { Clock } from '../clock.js'
 import type { AuthMode } from '../config.js'
 import { WireError } from './errors.js'
@@ -43,7 +45,7 @@ export interface AuthOptions {
   /** Allowed distance between X-Sdk-Date and the clock; the gateway's 15 minutes by default. */
   maxSkewMs?: number
   /**
-   * Largest body read for hashing (bodies without X-Sdk-Content-Sha256 only). Use the route's own
+   * Largest body read for hashing (every body but a signed UNSIGNED-PAYLOAD one). Use the route's own
    * body limit; a larger signed body is refused with 413 rather than let through unverified.
    */
   maxBodyBytes?: number
@@ -127,12 +129,15 @@ export function authHook(options: AuthOptions): AuthHook {
   return async (req, _reply, payload) => {
     const authorization = single(req.headers.authorization)
     if (authorization !== undefined && authorization.trim() !== '') {
-      const declared = single(req.headers['x-sdk-content-sha256'])
-      let body: Buffer = Buffer.alloc(0)
+      let body: Buffer | null = Buffer.alloc(0)
       let next = payload
-      if ((declared === undefined || declared.trim() === '') && hasBody(req)) {
-        body = await readAll(payload, maxBody)
-        next = replay(body)
+      if (hasBody(req)) {
+        if (payloadClaim(req.headers).kind === 'unsigned') {
+          body = null
+        } else {
+          body = await readAll(payload, maxBody)
+          next = replay(body)
+        }
       }
       const result = verifySignature({
         method: req.method,

@@ -70,12 +70,22 @@ export function startCli(args: string[], env: Record<string, string> = {}, timeo
   })
 }
 
-/** Runs the CLI to completion (for --help and bad flags). */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion (for --help and refused starts). One that does not exit within
+ * `timeoutMs` (it started serving, or hangs) is killed and answers code null, so a regression
+ * fails the test instead of leaving a process behind.
+ */
+export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: testEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
   proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stdout, stderr })))
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs)
+  return new Promise((resolve) =>
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    }),
+  )
 }

@@ -15,12 +15,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCli, type RunningCli } from './emulator.js'
 import { CHART, CLUSTER, EXAMPLE_CHARTS, PROJECT, REQUEST_ID, RFC3339, expectReleaseShape } from './fixtures.js'
+import { GO_CACHE, findGo, goEnv } from './go-env.js'
 import { REPO_ROOT } from './venv.js'
 
 const AK = 'HPUAGOCONFORMANCE001'
 const SK = 'goConformanceSecretKey000000000000000000'
 const DRIVER_SRC = join(REPO_ROOT, 'test', 'sdk', 'go')
-const GO_CACHE = join(REPO_ROOT, '.cache', 'go')
 const DRIVER_BIN = join(GO_CACHE, 'bin', process.platform === 'win32' ? 'cce-go-driver.exe' : 'cce-go-driver')
 
 interface Result {
@@ -36,28 +36,6 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env: NodeJS.Proc
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
     })
   })
-}
-
-/** Go's caches under .cache/go; the proxy and checksum database stay the caller's (default: proxy.golang.org). */
-function goEnv(home: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    HOME: home,
-    GOMODCACHE: join(GO_CACHE, 'mod'),
-    GOPATH: join(GO_CACHE, 'path'),
-    GOCACHE: join(GO_CACHE, 'build'),
-    GOFLAGS: '-modcacherw -mod=readonly',
-    GOTOOLCHAIN: 'local',
-  }
-}
-
-async function findGo(): Promise<string | undefined> {
-  try {
-    const r = await run('go', ['version'], { env: process.env, timeoutMs: 30_000 })
-    return r.code === 0 ? r.stdout.trim() : undefined
-  } catch {
-    return undefined
-  }
 }
 
 const goVersion = await findGo()

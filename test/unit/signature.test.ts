@@ -10,6 +10,7 @@ import {
   formatSdkDate,
   parseAuthorization,
   parseSdkDate,
+  payloadClaim,
   sha256Hex,
   sign,
   stringToSign,
@@ -389,6 +390,49 @@ describe('X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD (multipart uploads)', () => {
   it('accepts both the Python (empty hash) and Go/Java (literal) forms for an empty body', () => {
     expect(verifySignature(base('', EMPTY_BODY_SHA256)).ok).toBe(true)
     expect(verifySignature(base('', 'UNSIGNED-PAYLOAD')).ok).toBe(true)
+  })
+
+  it('a body sent but not read (null) passes only under a signed UNSIGNED-PAYLOAD, and never with the empty-body hash', () => {
+    expect(verifySignature({ ...base('chart bytes', 'UNSIGNED-PAYLOAD'), body: null }).ok).toBe(true)
+    // Signed over an empty body (Python's form): a body that was sent but not read is not that empty body.
+    expect(verifySignature({ ...base('', EMPTY_BODY_SHA256), body: null }).ok).toBe(false)
+    const plain = cceHeaders({ 'x-sdk-date': '20240102T030405Z' })
+    const hashed: VerifyInput = {
+      method: 'POST',
+      url: '/v2/charts',
+      headers: signRequest({ method: 'POST', url: '/v2/charts', headers: plain, body: 'x' }, 'AKEXAMPLE', 'SKEXAMPLE', PY_SIGNED.split(';')),
+      body: null,
+      now,
+      lookupSecret: () => 'SKEXAMPLE',
+    }
+    expect(verifySignature(hashed).ok).toBe(false)
+  })
+
+  it('ignores the header when it is not a signed header: the body received is hashed, whatever the header says', () => {
+    const body = '{"name":"r1"}'
+    const forged = (value: string, received: string): VerifyInput => {
+      const plain = cceHeaders({ 'x-sdk-date': '20240102T030405Z' })
+      const headers = signRequest({ method: 'POST', url: '/v2/charts', headers: plain, body }, 'AKEXAMPLE', 'SKEXAMPLE', PY_SIGNED.split(';'))
+      return { method: 'POST', url: '/v2/charts', headers: { ...headers, 'x-sdk-content-sha256': value }, body: Buffer.from(received), now, lookupSecret: () => 'SKEXAMPLE' }
+    }
+    expect(payloadClaim(forged(sha256Hex(body), body).headers)).toEqual({ kind: 'body' })
+    expect(verifySignature(forged(sha256Hex(body), body)).ok).toBe(true)
+    expect(verifySignature(forged(sha256Hex(body), '{"name":"r2"}'))).toMatchObject({ ok: false, reason: 'bad_signature' })
+    expect(verifySignature(forged('UNSIGNED-PAYLOAD', '{"name":"r2"}'))).toMatchObject({ ok: false, reason: 'bad_signature' })
+  })
+
+  it('a signed hex digest stands in for the body hash only if the body matches it; any other signed value is refused', () => {
+    const body = 'chart bytes'
+    const withValue = (value: string, received: string): VerifyInput => ({
+      ...base(body, value),
+      headers: signRequest({ method: 'POST', url: '/v2/charts', headers: { ...headers, 'x-sdk-content-sha256': value }, body }, 'AKEXAMPLE', 'SKEXAMPLE', signed, value),
+      body: Buffer.from(received),
+    })
+    expect(payloadClaim(withValue(sha256Hex(body), body).headers)).toEqual({ kind: 'declared', value: sha256Hex(body) })
+    expect(verifySignature(withValue(sha256Hex(body), body)).ok).toBe(true)
+    expect(verifySignature(withValue(sha256Hex(body), 'other bytes')).ok).toBe(false)
+    expect(verifySignature({ ...withValue(sha256Hex(body), body), body: null }).ok).toBe(false)
+    expect(verifySignature(withValue('STREAMING-PAYLOAD', body))).toMatchObject({ ok: false, reason: 'malformed', message: expect.stringMatching(/X-Sdk-Content-Sha256/) })
   })
 })
 

@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type InjectOptions } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
-import { canonicalRequest, formatSdkDate, sha256Hex, sign, stringToSign } from '../../src/auth/signature.js'
+import { formatSdkDate, sha256Hex } from '../../src/auth/signature.js'
 import { ManualClock } from '../../src/clock.js'
 import { ConfigError, defaultConfig, loadConfig, type EmulatorConfig } from '../../src/config.js'
 import { registerAuth } from '../../src/wire/auth.js'
 import { registerJsonParser } from '../../src/wire/json-body.js'
 import { registerRequestContext } from '../../src/wire/request-context.js'
 import { buildTestApp, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
+import { GO_SIGNED, signRequest, type SignedRequest, type SignOptions } from '../helpers/signing.js'
 
 const AK = 'AKTESTBOUND00000000'
 const SK = 'SKtestBound0000000000000000000000000000a'
@@ -25,11 +26,8 @@ const PROJECT = '0123456789abcdef0123456789abcdef'
 const OTHER_PROJECT = 'fedcba9876543210fedcba9876543210'
 const TOKEN = 'MIItoken-bound'
 const TOKEN_FREE = 'MIItoken-free'
-const HOST = '127.0.0.1:8080'
 const BASE = '/cce/cam/v3/clusters/c1'
 const item = (name: string) => `${BASE}/namespace/default/releases/${name}`
-const PY_SIGNED = ['content-type', 'host', 'user-agent', 'x-project-id', 'x-sdk-date']
-const GO_SIGNED = ['user-agent', 'x-project-id', 'x-sdk-date']
 
 let h: TestApp | undefined
 afterEach(async () => {
@@ -54,43 +52,9 @@ const verifyApp = () =>
     tokens: [{ token: TOKEN, projectId: PROJECT }, { token: TOKEN_FREE }],
   })
 
-interface SignOptions {
-  method: string
-  url: string
-  body?: string | Buffer
-  headers?: Record<string, string>
-  ak?: string
-  sk?: string
-  date?: Date
-  signedHeaders?: string[]
-}
-
 /** Signs like the Python SDK by default: every listed header, body hashed as sent. */
-function signed(o: SignOptions): { method: string; url: string; headers: Record<string, string>; payload?: string | Buffer } {
-  const date = formatSdkDate(o.date ?? h!.clock.now())
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    host: HOST,
-    'user-agent': 'huaweicloud-usdk-python/3.0; test',
-    'x-project-id': PROJECT,
-    'x-sdk-date': date,
-    ...o.headers,
-  }
-  const names = (o.signedHeaders ?? PY_SIGNED).filter((n) => n in headers || n === 'host').sort()
-  const q = o.url.indexOf('?')
-  const declared = headers['x-sdk-content-sha256']
-  const body = o.body === undefined ? Buffer.alloc(0) : Buffer.from(o.body)
-  const canonical = canonicalRequest({
-    method: o.method,
-    rawPath: q < 0 ? o.url : o.url.slice(0, q),
-    rawQuery: q < 0 ? '' : o.url.slice(q + 1),
-    headers,
-    signedHeaders: names,
-    bodyHash: declared ?? sha256Hex(body),
-  })
-  const signature = sign(o.sk ?? SK, stringToSign(date, canonical))
-  headers.authorization = `SDK-HMAC-SHA256 Access=${o.ak ?? AK}, SignedHeaders=${names.join(';')}, Signature=${signature}`
-  return { method: o.method, url: o.url, headers, ...(o.body === undefined ? {} : { payload: o.body }) }
+function signed(o: Omit<SignOptions, 'ak' | 'sk' | 'projectId' | 'date'> & { ak?: string; sk?: string; date?: Date }): SignedRequest {
+  return signRequest({ ...o, ak: o.ak ?? AK, sk: o.sk ?? SK, projectId: PROJECT, date: o.date ?? h!.clock.now() })
 }
 
 const createJson = (name: string, tag = 'v1') =>
