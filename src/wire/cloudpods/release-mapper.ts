@@ -7,6 +7,7 @@
 import { helmStatus, kindKeyword, type CloudpodsRelease, type DeclaredObject } from '../../cloudpods/release.js'
 import type { ChartVersionInfo } from '../../cloudpods/release-ports.js'
 import type { Revision, Values } from '../../releases/release.js'
+import type { HelmReleaseEnvelope, HistoryEntry, ReleaseDetail, ReleaseItem } from './release-schemas.js'
 
 /** `2024-05-01T08:30:00.000000Z`: the framework's DB timestamp. */
 export const dbTime = (d: Date): string => `${d.toISOString().slice(0, 23)}000Z`
@@ -18,7 +19,7 @@ const isEmpty = (v: unknown): boolean =>
   v === undefined || v === null || v === '' || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) || (Array.isArray(v) && v.length === 0)
 
 /** Drops what jsonutils would omit (top level only; nested values are the user's own). */
-function compact<T extends Record<string, unknown>>(o: T): T {
+function compact<T>(o: Record<string, unknown>): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => !isEmpty(v))) as T
 }
 
@@ -26,7 +27,7 @@ function compact<T extends Record<string, unknown>>(o: T): T {
 const installed = (r: CloudpodsRelease): boolean => r.status !== 'creating' && r.status !== 'create_fail'
 
 /** The DB columns (details=false). */
-export function releaseColumns(r: CloudpodsRelease): Record<string, unknown> {
+export function releaseColumns(r: CloudpodsRelease): ReleaseItem {
   const key = r.latest.key
   return compact({
     id: r.id,
@@ -46,10 +47,10 @@ export function releaseColumns(r: CloudpodsRelease): Record<string, unknown> {
     chart: r.chart.name,
     chart_version: r.chart.version,
     config: r.latest.config,
-  })
+  }) as ReleaseItem
 }
 
-function info(rev: Revision): Record<string, unknown> {
+function info(rev: Revision): NonNullable<ReleaseItem['info']> {
   return {
     first_deployed: helmTime(rev.firstDeployedAt),
     last_deployed: helmTime(rev.updatedAt),
@@ -67,17 +68,17 @@ export function manifestOf(objects: readonly DeclaredObject[]): string {
 }
 
 /** `resources`: kubeserver keyword → the objects of that kind. */
-export function resourcesOf(r: CloudpodsRelease, objects: readonly DeclaredObject[]): Record<string, Array<Record<string, unknown>>> {
-  const out: Record<string, Array<Record<string, unknown>>> = {}
+export function resourcesOf(r: CloudpodsRelease, objects: readonly DeclaredObject[]): NonNullable<ReleaseDetail['resources']> {
+  const out: NonNullable<ReleaseDetail['resources']> = {}
   for (const o of objects) {
-    const item = compact({ name: o.name, namespace: o.namespace, kind: o.kind, cluster_id: r.cluster.id, cluster: r.cluster.name })
+    const item = compact<{ name: string }>({ name: o.name, namespace: o.namespace, kind: o.kind, cluster_id: r.cluster.id, cluster: r.cluster.name })
     ;(out[kindKeyword(o.kind)] ??= []).push(item)
   }
   return out
 }
 
 /** A list item with details (no `resources`: the framework builds list items with isList). */
-export function releaseListItem(r: CloudpodsRelease, objects: readonly DeclaredObject[]): Record<string, unknown> {
+export function releaseListItem(r: CloudpodsRelease, objects: readonly DeclaredObject[]): ReleaseItem {
   return compact({
     ...releaseColumns(r),
     can_delete: true,
@@ -91,23 +92,23 @@ export function releaseListItem(r: CloudpodsRelease, objects: readonly DeclaredO
     info: info(r.latest),
     version: r.latest.revision,
     manifest: manifestOf(objects),
-  })
+  }) as ReleaseItem
 }
 
 /** GET's detail: the list item plus `resources`, always present (climc show prints only it). */
-export function releaseDetail(r: CloudpodsRelease, objects: readonly DeclaredObject[]): Record<string, unknown> {
+export function releaseDetail(r: CloudpodsRelease, objects: readonly DeclaredObject[]): ReleaseDetail {
   return { ...releaseListItem(r, objects), resources: resourcesOf(r, objects) }
 }
 
 /** Helm's release.Release as kubeserver's upgrade answers it (not the Cloudpods detail). */
-export function helmRelease(rev: Revision, chart: ChartVersionInfo | null, defaults: Values, objects: readonly DeclaredObject[]): Record<string, unknown> {
+export function helmRelease(rev: Revision, chart: ChartVersionInfo | null, defaults: Values, objects: readonly DeclaredObject[]): HelmReleaseEnvelope['release'] {
   return compact({
     name: rev.key.name,
     namespace: rev.key.namespace,
     version: rev.revision,
     info: info(rev),
     chart: {
-      metadata: compact({
+      metadata: compact<HelmReleaseEnvelope['release']['chart']['metadata']>({
         name: rev.chart.name,
         version: rev.chart.version,
         apiVersion: chart?.apiVersion,
@@ -118,11 +119,11 @@ export function helmRelease(rev: Revision, chart: ChartVersionInfo | null, defau
     },
     config: rev.config,
     manifest: manifestOf(objects),
-  })
+  }) as HelmReleaseEnvelope['release']
 }
 
 /** One `history` entry. */
-export function historyEntry(rev: Revision): Record<string, unknown> {
+export function historyEntry(rev: Revision): HistoryEntry {
   return {
     revision: rev.revision,
     updated: helmTime(rev.updatedAt),
