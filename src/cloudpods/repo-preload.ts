@@ -21,10 +21,8 @@ export async function preloadRepos(dir: string, repos: RepoService, log: Preload
   const folder = resolve(dir)
   let subfolders: string[]
   try {
-    subfolders = readdirSync(folder, { withFileTypes: true })
-      .filter((d) => d.isDirectory() || (d.isSymbolicLink() && statSync(join(folder, d.name)).isDirectory()))
-      .map((d) => d.name)
-      .filter((name) => readdirSync(join(folder, name)).some((f) => f.toLowerCase().endsWith('.tgz')))
+    subfolders = readdirSync(folder)
+      .filter((name) => holdsPackages(join(folder, name)))
       .sort()
   } catch (err) {
     throw new ChartPreloadError(`--charts ${dir}: cannot read the folder: ${(err as Error).message}`)
@@ -44,4 +42,13 @@ export async function preloadRepos(dir: string, repos: RepoService, log: Preload
     log?.info(entry, `loaded Cloudpods repo ${name} (${result.charts} chart versions) as ${result.repo.id}`)
   }
   return loaded
+}
+
+/** A folder (or a link to one) with a .tgz in it; anything unreadable is not a repo, as a stray file is not. */
+function holdsPackages(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && readdirSync(path).some((f) => f.toLowerCase().endsWith('.tgz'))
+  } catch {
+    return false
+  }
 }

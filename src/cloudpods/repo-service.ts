@@ -126,7 +126,7 @@ export class RepoService {
     const url = checkUrl(input.url)
     this.assertNameFree(name)
 
-    const charts = await this.load(await this.deps.fetcher.fetch(url), `Add helm repo ${url} failed`)
+    const charts = await this.fetchAndLoad(url, `Add helm repo ${url} failed`)
     const now = this.deps.clock.now()
     const repo: Repo = { id: this.newId(), name, type: type as RepoType, url, origin: 'api', createdAt: now, updatedAt: now, syncedAt: now }
     const { repo: store } = this.deps
@@ -142,7 +142,7 @@ export class RepoService {
   /** Reads the repo's source again and replaces its charts (POST /api/repos/{id}/sync). */
   async sync(ref: string): Promise<Repo> {
     const before = this.get(ref)
-    const charts = await this.load(await this.deps.fetcher.fetch(before.url), `Sync helm repo ${before.name} from ${before.url} failed`)
+    const charts = await this.fetchAndLoad(before.url, `Sync helm repo ${before.name} from ${before.url} failed`)
     const { repo: store, clock } = this.deps
     return store.transaction(() => {
       const current = store.byId(before.id)
@@ -172,7 +172,7 @@ export class RepoService {
    */
   async loadFolder(name: string, url: string): Promise<{ repo: Repo; charts: number; replaced: string | undefined }> {
     if (!REPO_NAME.test(name)) throw new ValidationError(`folder "${name}" is not a valid repo name (letters, digits, ".", "_", "-")`, 'name')
-    const charts = await this.load(await this.deps.fetcher.fetch(url), `cannot load repo ${name} from ${url}`)
+    const charts = await this.fetchAndLoad(url, `cannot load repo ${name} from ${url}`)
     const now = this.deps.clock.now()
     const repo: Repo = { id: folderRepoId(name), name, type: 'external', url, origin: 'folder', createdAt: now, updatedAt: now, syncedAt: now }
     const result = this.putFolderRepo(repo, charts)
@@ -291,6 +291,17 @@ export class RepoService {
       store.replaceCharts(repo.id, charts, repo.updatedAt)
       return { repo: stored, replaced }
     })
+  }
+
+  private async fetchAndLoad(url: string, context: string): Promise<LoadedChart[]> {
+    let fetched: FetchedPackage[]
+    try {
+      fetched = await this.deps.fetcher.fetch(url)
+    } catch (err) {
+      if (err instanceof NotAcceptableError) throw new NotAcceptableError(`${context}: ${err.message}`)
+      throw err
+    }
+    return this.load(fetched, context)
   }
 
   /** Validates every package with the chart API's reader; one bad package refuses them all. */
