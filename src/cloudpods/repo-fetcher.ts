@@ -10,7 +10,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml'
 import { NotAcceptableError } from '../errors.js'
 
 export interface FetchedPackage {
@@ -89,17 +88,12 @@ export async function fetchFolder(dir: string, limits: RepoFetchLimits): Promise
   return out
 }
 
-interface IndexEntry {
-  name: string
-  version: string
-  url: string
-  digest: string | undefined
-}
-
 export async function fetchHelmRepo(repoUrl: URL, limits: RepoFetchLimits): Promise<FetchedPackage[]> {
   // Helm joins the index and relative package URLs to the repo URL as a folder.
   const base = new URL(repoUrl.href.endsWith('/') ? repoUrl.href : `${repoUrl.href}/`)
   const indexUrl = new URL('index.yaml', base)
+  // The YAML parser loads on the first HTTP repo, not at start-up (see chart-package.ts).
+  const { parseIndex } = await import('./repo-index.js')
   const entries = parseIndex(await download(indexUrl, limits.maxIndexBytes, limits.timeoutMs, 'index.yaml'), indexUrl, base)
   if (entries.length > limits.maxPackages) {
     throw new NotAcceptableError(`${indexUrl.href} lists ${entries.length} chart versions; a repo may hold at most ${limits.maxPackages}`)
@@ -157,46 +151,4 @@ const tooBig = (url: URL, what: string, max: number): NotAcceptableError => new 
 function causeOf(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } }
   return e.cause?.code ?? e.cause?.message ?? e.message
-}
-
-function parseIndex(bytes: Buffer, indexUrl: URL, base: URL): IndexEntry[] {
-  const bad = (why: string): NotAcceptableError => new NotAcceptableError(`${indexUrl.href} is not a Helm repository index: ${why}`)
-  let doc
-  try {
-    doc = parseDocument(bytes.toString('utf8'), { schema: 'core', customTags: [], merge: true, uniqueKeys: false, prettyErrors: false })
-  } catch {
-    throw bad('it could not be parsed (nested too deeply?)')
-  }
-  if (doc.errors.length > 0) throw bad(`invalid YAML (${(doc.errors[0]?.message ?? '').split('\n', 1)[0]})`)
-  const entries = doc.get('entries', true)
-  if (entries === undefined || entries === null) return []
-  if (!isMap(entries)) throw bad('"entries" is not a mapping')
-  const out: IndexEntry[] = []
-  for (const pair of entries.items) {
-    const chart = scalar(pair.key as Node)
-    if (!isSeq(pair.value)) throw bad(`entries.${chart} is not a list`)
-    for (const item of pair.value.items) {
-      if (!isMap(item)) throw bad(`an entry of ${chart} is not a mapping`)
-      const version = scalar(item.get('version', true) as Node | undefined)
-      const urls = item.get('urls', true)
-      const first = isSeq(urls) ? scalar(urls.items[0] as Node | undefined) : ''
-      if (version === '' || first === '') throw bad(`an entry of ${chart} has no version or no urls`)
-      let url: URL
-      try {
-        url = new URL(first, base)
-      } catch {
-        throw bad(`${chart} ${version}: "${first}" is not a URL`)
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${chart} ${version}: package URL ${url.href} is not http(s)`)
-      const digest = scalar(item.get('digest', true) as Node | undefined)
-      out.push({ name: scalar(item.get('name', true) as Node | undefined) || chart, version, url: url.href, digest: digest === '' ? undefined : digest.toLowerCase() })
-    }
-  }
-  return out
-}
-
-/** A scalar as written (`version: 1.10` stays "1.10"); "" for anything else. */
-function scalar(node: Node | null | undefined): string {
-  if (!node || !isScalar(node) || node.value === null) return ''
-  return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value))
 }

@@ -17,7 +17,7 @@
 import { randomUUID, createHash } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { AlreadyExistsError, DomainError, NotAcceptableError, NotEmptyError, NotFoundError, ValidationError } from '../errors.js'
-import { loadChartPackage, type ChartPackageLimits } from '../charts/chart-package.js'
+import { loadChartPackage, type ChartPackageLimits, type ChartTemplate } from '../charts/chart-package.js'
 import { resourcesFromTemplates, type TemplateResource } from '../charts/template-resources.js'
 import type { Values } from '../releases/release.js'
 import { repoId as folderRepoId } from './ids.js'
@@ -260,15 +260,21 @@ export class RepoService {
     return this.deps.repo.packageBytes(ref.digest)
   }
 
+  /**
+   * The chart's templates (for a release's `manifest` or Helm release object): by package digest,
+   * else the repo's current package of that name and version; [] once neither exists.
+   */
+  templatesOf(ref: RepoChartRef): ChartTemplate[] {
+    const store = this.deps.repo
+    const templates = store.templates(ref.digest)
+    if (templates !== null) return templates
+    const same = store.chart(ref.repoId, ref.name, ref.version)
+    return (same ? store.templates(same.digest) : null) ?? []
+  }
+
   /** The Kubernetes objects a release of this chart declares ([] once its package is gone). */
   resources(ref: RepoChartRef, releaseName: string, namespace: string): TemplateResource[] {
-    const store = this.deps.repo
-    let templates = store.templates(ref.digest)
-    if (templates === null) {
-      const same = store.chart(ref.repoId, ref.name, ref.version)
-      templates = same ? store.templates(same.digest) : null
-    }
-    return resourcesFromTemplates(templates ?? [], releaseName, namespace)
+    return resourcesFromTemplates(this.templatesOf(ref), releaseName, namespace)
   }
 
   private assertNameFree(name: string): void {
