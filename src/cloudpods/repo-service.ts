@@ -19,9 +19,8 @@ import type { Clock } from '../clock.js'
 import { AlreadyExistsError, DomainError, NotAcceptableError, NotEmptyError, NotFoundError, ValidationError } from '../errors.js'
 import { loadChartPackage, type ChartPackageLimits, type ChartTemplate } from '../charts/chart-package.js'
 import { resourcesFromTemplates, type TemplateResource } from '../charts/template-resources.js'
-import type { Values } from '../releases/release.js'
 import { repoId as folderRepoId } from './ids.js'
-import type { LoadedChart, Repo, RepoChartRef, RepoChartVersion, RepoRepository, RepoType } from './repo.js'
+import type { LoadedChart, Repo, RepoChartCatalog, RepoChartRef, RepoChartVersion, RepoRepository, RepoType, ResolvedRepoChart } from './repo.js'
 import { REPO_TYPES } from './repo.js'
 import type { FetchedPackage, RepoFetcher } from './repo-fetcher.js'
 import { newestFirst, pickVersion, VersionConstraint } from './semver.js'
@@ -67,24 +66,12 @@ export interface ChartListFilter {
   version?: string | undefined
 }
 
-/** What a release installs: resolved from `<repo>/<chart>` and a version constraint. */
-export interface ResolvedRepoChart {
-  repo: Repo
-  chart: RepoChartVersion
-  /** What a release stores to find this chart again (RepoService.resources, packageOf). */
-  ref: RepoChartRef
-  /** values.yaml of the chart version. */
-  defaults: Values
-  /** The .tgz, read from storage on demand (it can be MiBs). */
-  package(): Buffer
-}
-
 const REPO_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_])?$/
 const MAX_URL_LENGTH = 2048
 
 export const repoDigest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
-export class RepoService {
+export class RepoService implements RepoChartCatalog {
   private readonly newId: () => string
   /** What each --charts subfolder loaded, so a reset can put it back without reading disk. */
   private readonly fromFolders = new Map<string, { repo: Repo; charts: LoadedChart[] }>()

@@ -4,6 +4,7 @@
  */
 import type { ChartTemplate } from '../charts/chart-package.js'
 import type { ChartMetadata } from '../charts/chart-metadata.js'
+import type { TemplateResource } from '../charts/template-resources.js'
 import type { Values } from '../releases/release.js'
 
 export type RepoType = 'internal' | 'external'
@@ -82,4 +83,31 @@ export interface RepoRepository {
   chart(repoId: string, name: string, version: string): RepoChartVersion | null
   templates(digest: string): ChartTemplate[] | null
   packageBytes(digest: string): Buffer | null
+}
+
+/** What a release installs: resolved from `<repo>/<chart>` and a version constraint. */
+export interface ResolvedRepoChart {
+  repo: Repo
+  chart: RepoChartVersion
+  /** What a release stores to find this chart again (resources, templatesOf, packageOf). */
+  ref: RepoChartRef
+  /** values.yaml of the chart version. */
+  defaults: Values
+  /** The .tgz, read from storage on demand (it can be MiBs). */
+  package(): Buffer
+}
+
+/** The port a Cloudpods release uses; RepoService implements it. */
+export interface RepoChartCatalog {
+  /**
+   * `<repo>/<chart>` at a version constraint (empty = newest, pre-releases included: kubeserver's
+   * `>0.0.0-0`). NotEmptyError: no repo or chart; NotFoundError: unknown repo, chart or no
+   * matching version; ValidationError (field `version`): a bad constraint.
+   */
+  resolve(repoRef: string, chartName: string, constraint?: string): ResolvedRepoChart
+  /** The Kubernetes objects the chart's templates declare for this release. */
+  resources(ref: RepoChartRef, releaseName: string, namespace: string): TemplateResource[]
+  templatesOf(ref: RepoChartRef): ChartTemplate[]
+  /** null once no repo holds the package any more. */
+  packageOf(ref: RepoChartRef): Buffer | null
 }
