@@ -24,6 +24,9 @@ const DOMAIN_STATUS: Record<DomainErrorCode, [number, string]> = {
   ALREADY_EXISTS: [409, 'CCE.01409001'],
   OPERATION_PENDING: [409, 'CCE.01409001'],
   QUOTA_EXCEEDED: [403, 'CCE.01403001'],
+  // Only the Cloudpods domain raises these; CCE would call either a bad request.
+  NOT_EMPTY: [400, 'CCE.01400001'],
+  NOT_ACCEPTABLE: [400, 'CCE.01400001'],
   INVALID_TRANSITION: [500, 'CCE.01500001'],
   INTERNAL: [500, 'CCE.01500001'],
 }

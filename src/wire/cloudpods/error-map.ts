@@ -42,6 +42,8 @@ const DOMAIN: Record<DomainErrorCode, [number, string]> = {
   // Helm's "another operation is in progress": the framework refuses actions on a busy resource so.
   OPERATION_PENDING: [400, 'InvalidStatusError'],
   QUOTA_EXCEEDED: [400, 'OutOfQuotaError'],
+  NOT_EMPTY: [406, 'NotEmptyError'],
+  NOT_ACCEPTABLE: [406, 'NotAcceptableError'],
   INVALID_TRANSITION: [500, 'InternalServerError'],
   INTERNAL: [500, 'InternalServerError'],
 }
