@@ -14,12 +14,18 @@ import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
 import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
 import { preloadCharts } from './charts/preload.js'
+import { ClusterRegistry } from './cloudpods/clusters.js'
+import { DEFAULT_REPO_FETCH_LIMITS, DefaultRepoFetcher } from './cloudpods/repo-fetcher.js'
+import { preloadRepos } from './cloudpods/repo-preload.js'
+import { RepoService } from './cloudpods/repo-service.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { MIGRATIONS } from './storage/migrations/index.js'
 import { SqliteChartRepository } from './storage/chart-repository.js'
+import { SqliteClusterRepository } from './storage/cloudpods-cluster-repository.js'
+import { SqliteRepoRepository } from './storage/cloudpods-repo-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
 import { cceDialect } from './wire/cce/dialect.js'
@@ -68,6 +74,11 @@ export interface EmulatorApp {
   lifecycle: LifecycleSettings
   /** The /_emulator controls, for in-process use. */
   control: ControlPlane
+  /**
+   * The Cloudpods dialect's clusters/namespaces and chart repos (src/cloudpods/), for the
+   * Cloudpods plugin: mount src/wire/cloudpods/repo-routes.ts with `repos`.
+   */
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
@@ -111,10 +122,19 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     },
     quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
   })
+  const clusters = new ClusterRegistry({ repo: new SqliteClusterRepository(db), clock })
+  const repos = new RepoService({
+    repo: new SqliteRepoRepository(db),
+    clock,
+    limits: charts.limits,
+    fetcher: new DefaultRepoFetcher({ ...DEFAULT_REPO_FETCH_LIMITS, maxPackageBytes: charts.limits.maxPackageBytes }),
+  })
   // Before anything listens: health is only ready once the folder is loaded, and a bad package fails the start.
   if (config.charts) {
     const scopes = [{ projectId: config.defaultProjectId, flavor: 'cce' as const }, { projectId: config.defaultProjectId, flavor: 'autopilot' as const }]
     await preloadCharts(config.charts, charts, scopes, app.log)
+    // Subfolders DIR/<repo>/ are Cloudpods repos; the CCE stores only take top-level packages.
+    await preloadRepos(config.charts, repos, app.log)
   }
   const releases = new ReleaseService({
     repo,
@@ -142,6 +162,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     charts.restorePreloaded(scope)
     return removed
   })
+  // Repos are global (not per project/cluster/namespace): only a full reset touches them.
+  control.registerResetter('cloudpods_repos', (scope) => (Object.values(scope).some((v) => v !== undefined) ? 0 : repos.reset()))
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
@@ -172,7 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
 
-  const context: DialectContext = { config, clock, releases, charts }
+  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos } }
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -192,5 +214,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control }
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos } }
 }

@@ -16,6 +16,8 @@ import type { ChartService } from '../charts/chart-service.js'
 import type { Clock } from '../clock.js'
 import type { EmulatorConfig } from '../config.js'
 import type { DialectName, RequestFacts } from '../control/faults.js'
+import type { ClusterRegistry } from '../cloudpods/clusters.js'
+import type { RepoService } from '../cloudpods/repo-service.js'
 import type { ReleaseService } from '../releases/release-service.js'
 
 export type { DialectName }
@@ -26,6 +28,8 @@ export interface DialectContext {
   clock: Clock
   releases: ReleaseService
   charts: ChartService
+  /** The Cloudpods dialect's clusters/namespaces and chart repos. */
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
 }
 
 /** An error as one dialect answers it. */

@@ -12,7 +12,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { DialectContext } from '../dialect.js'
+import { repoRoutes } from './repo-routes.js'
 
-export async function apiRoutes(_api: FastifyInstance, _ctx: DialectContext): Promise<void> {
-  // No resources yet: every /api path answers the Cloudpods 404.
+export async function apiRoutes(api: FastifyInstance, ctx: DialectContext): Promise<void> {
+  await api.register(repoRoutes, { repos: ctx.cloudpods.repos })
 }
