@@ -87,6 +87,9 @@ export class CloudpodsReleaseService {
     const values = buildValues(input)
     const resolved = charts.resolve(repoRef, chartName, input.version || undefined)
     const where = this.placeFor(resolved.repo.type, input)
+    // kubeserver's external driver checks the cluster, then the namespace, before looking either up.
+    if (!where.cluster && !where.clusterId) throw new NotEmptyError('cluster is empty', 'cluster')
+    if (!where.namespace && !where.namespaceId) throw new NotEmptyError('namespace is empty', 'namespace')
 
     return store.transaction(() => {
       const { cluster, namespace } = placement.resolve(where, { create: true })

@@ -18,6 +18,7 @@ import type { EmulatorConfig } from '../config.js'
 import type { DialectName, RequestFacts } from '../control/faults.js'
 import type { ClusterRegistry } from '../cloudpods/clusters.js'
 import type { RepoService } from '../cloudpods/repo-service.js'
+import type { CloudpodsReleaseService } from '../cloudpods/release-service.js'
 import type { ReleaseService } from '../releases/release-service.js'
 
 export type { DialectName }
@@ -28,8 +29,8 @@ export interface DialectContext {
   clock: Clock
   releases: ReleaseService
   charts: ChartService
-  /** The Cloudpods dialect's clusters/namespaces and chart repos. */
-  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  /** The Cloudpods dialect's clusters/namespaces, chart repos and releases. */
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
 }
 
 /** An error as one dialect answers it. */

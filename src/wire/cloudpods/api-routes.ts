@@ -12,8 +12,10 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { DialectContext } from '../dialect.js'
+import { releaseRoutes } from './release-routes.js'
 import { repoRoutes } from './repo-routes.js'
 
 export async function apiRoutes(api: FastifyInstance, ctx: DialectContext): Promise<void> {
   await api.register(repoRoutes, { repos: ctx.cloudpods.repos })
+  await api.register(releaseRoutes, { releases: ctx.cloudpods.releases })
 }
