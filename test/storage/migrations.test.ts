@@ -55,7 +55,9 @@ describe('migrations', () => {
 
       const db = openDatabase(file)
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
-      for (const [table, rows] of Object.entries(before)) expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toEqual(rows)
+      // Migration 008 adds releases.id (null for CCE) and created_at (the first deployment).
+      const expected = (table: string, rows: unknown[]) => (table === 'releases' ? rows.map((r) => ({ ...(r as object), id: null, created_at: 1700000000000 })) : rows)
+      for (const [table, rows] of Object.entries(before)) expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toEqual(expected(table, rows))
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'cloudpods_%' ORDER BY name").pluck().all()
       expect(tables).toEqual(['cloudpods_chart_packages', 'cloudpods_clusters', 'cloudpods_namespaces', 'cloudpods_repo_charts', 'cloudpods_repos'])
       // The new tables work, foreign keys included.
