@@ -37,6 +37,9 @@ import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { authHook } from './wire/auth.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
+import { KeystoneService } from './auth/keystone.js'
+import { SqliteKeystoneTokenRepository } from './storage/keystone-token-repository.js'
+import { keystoneRoutes } from './wire/keystone/routes.js'
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -64,6 +67,8 @@ export interface EmulatorApp {
   lifecycle: LifecycleSettings
   /** The /_emulator controls, for in-process use. */
   control: ControlPlane
+  /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
+  keystone: KeystoneService
 }
 
 function routerRefusal(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
@@ -156,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
         { name: 'Autopilot releases', description: '/autopilot/cam/v3' },
         { name: 'CCE charts', description: '/v2/charts' },
         { name: 'Autopilot charts', description: '/autopilot/v2/charts' },
+        { name: 'Keystone', description: '/v3: Keystone v3 login for climc (Cloudpods)' },
         { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
       ],
     },
@@ -196,6 +202,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       { prefix },
     )
   }
+  const keystone = new KeystoneService({
+    mode: config.auth,
+    users: config.users ?? [],
+    staticTokens: config.tokens,
+    clock,
+    tokens: new SqliteKeystoneTokenRepository(db),
+  })
+  await app.register(keystoneRoutes, { prefix: '/v3', keystone, region: config.region ?? 'region0', clock })
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,
@@ -214,5 +228,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control }
+  return { app, releases, charts, lifecycle, control, keystone }
 }

@@ -6,6 +6,10 @@ import type Database from 'better-sqlite3'
 import { migration001 } from './001-releases.js'
 import { migration002 } from './002-pending-progression.js'
 import { migration003 } from './003-charts.js'
+import { migration004 } from './004-placeholder.js'
+import { migration005 } from './005-placeholder.js'
+import { migration006 } from './006-placeholder.js'
+import { migration007 } from './007-keystone-tokens.js'
 
 export interface Migration {
   version: number
@@ -13,7 +17,8 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003]
+// 004-006 are placeholders in branch `climc` (see those files): the lead renumbers at merge.
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
-import { clipBody, redactHeaders, type Journal } from '../../control/journal.js'
+import { clipBody, redactBody, redactHeaders, type Journal } from '../../control/journal.js'
 import { mapCceError } from '../cce/error-map.js'
 import { WireError } from '../errors.js'
 
@@ -106,7 +106,7 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
     if (!req.arrivedAt) return done()
     const facts = req.routeOptions.url === undefined ? null : factsOf(req)
     const [path = req.url, query = ''] = req.url.split('?', 2)
-    const requestBody = clipBody(req.rawBody)
+    const requestBody = clipBody(redactBody(path, req.rawBody))
     journal.record({
       time: req.arrivedAt.toISOString(),
       method: req.method,

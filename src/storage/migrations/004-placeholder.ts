@@ -1,0 +1,12 @@
+import type { Migration } from './index.js'
+
+/**
+ * PLACEHOLDER (branch `climc` only): an empty step that keeps 007-keystone-tokens at version 7
+ * while other branches add 004-006. At merge the lead replaces this file with the real migration
+ * 4 and renumbers 007 after the last one. It changes nothing.
+ */
+export const migration004: Migration = {
+  version: 4,
+  name: 'placeholder-4',
+  up: '',
+}
