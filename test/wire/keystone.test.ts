@@ -171,6 +171,15 @@ describe('POST /v3/auth/tokens in --auth verify', () => {
   })
 })
 
+describe('--auth verify with Keystone users only', () => {
+  it('starts, logs climc users in, and refuses every CCE request (no AK/SK or token to match)', async () => {
+    const t = await app({ auth: 'verify', users: [{ name: 'alice', password: 'pw' }], tokens: [], credentials: [] })
+    expect((await login(t, passwordBody({ name: 'alice' }, 'pw'))).statusCode).toBe(201)
+    const cce = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/c1/releases', headers: { 'x-auth-token': 'anything' } })
+    expect(cce.statusCode).toBe(401)
+  })
+})
+
 describe('POST /v3/auth/tokens: malformed requests', () => {
   const cases: Array<[string, Body | string]> = [
     ['not JSON', '{"auth":'],
