@@ -54,8 +54,7 @@ describe.skipIf(!status.ok)(`real climc (${CLIMC_VERSION}) against Keystone v3`,
     const issued = issuedToken(output)
     expect(issued, output).toBeDefined()
     expect(sentToken(output)).toBe(issued)
-    // No release routes yet: the 404 is printed and climc exits 1, after the request arrived.
-    expect(r.code).toBe(1)
+    // The exit code is the release routes' business (1 while /api/releases is a 404): not asserted here.
     const entries = await journal(presence)
     const login = entries.find((e) => e.path === '/v3/auth/tokens')!
     expect(login).toMatchObject({ method: 'POST', status: 201 })
