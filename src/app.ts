@@ -39,6 +39,8 @@ import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext }
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
+import { KeystoneService } from './auth/keystone.js'
+import { SqliteKeystoneTokenRepository } from './storage/keystone-token-repository.js'
 
 /**
  * The HTTP dialects served, each a folder under src/wire/. The first is the default: it answers
@@ -79,6 +81,8 @@ export interface EmulatorApp {
    * Cloudpods plugin: mount src/wire/cloudpods/repo-routes.ts with `repos`.
    */
   cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
+  keystone: KeystoneService
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
@@ -194,7 +198,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
 
-  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos } }
+  const keystone = new KeystoneService({
+    mode: config.auth,
+    users: config.users ?? [],
+    staticTokens: config.tokens,
+    clock,
+    tokens: new SqliteKeystoneTokenRepository(db),
+  })
+  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos }, keystone }
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -214,5 +225,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos } }
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos }, keystone }
 }

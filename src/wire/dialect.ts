@@ -16,6 +16,7 @@ import type { ChartService } from '../charts/chart-service.js'
 import type { Clock } from '../clock.js'
 import type { EmulatorConfig } from '../config.js'
 import type { DialectName, RequestFacts } from '../control/faults.js'
+import type { KeystoneService } from '../auth/keystone.js'
 import type { ClusterRegistry } from '../cloudpods/clusters.js'
 import type { RepoService } from '../cloudpods/repo-service.js'
 import type { ReleaseService } from '../releases/release-service.js'
@@ -30,6 +31,8 @@ export interface DialectContext {
   charts: ChartService
   /** The Cloudpods dialect's clusters/namespaces and chart repos. */
   cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  /** Keystone v3 (climc's login) and the tokens the Cloudpods /api accepts. */
+  keystone: KeystoneService
 }
 
 /** An error as one dialect answers it. */

@@ -9,6 +9,7 @@ import { migration003 } from './003-charts.js'
 import { migration004 } from './004-placeholder.js'
 import { migration005 } from './005-emulator-clock.js'
 import { migration006 } from './006-cloudpods-repos.js'
+import { migration007 } from './007-keystone-tokens.js'
 
 export interface Migration {
   version: number
@@ -16,7 +17,7 @@ export interface Migration {
   up: string
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {
