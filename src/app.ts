@@ -44,6 +44,8 @@ import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext }
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
+import { KeystoneService } from './auth/keystone.js'
+import { SqliteKeystoneTokenRepository } from './storage/keystone-token-repository.js'
 
 /**
  * The HTTP dialects served, each a folder under src/wire/. The first is the default: it answers
@@ -84,6 +86,8 @@ export interface EmulatorApp {
    * Cloudpods plugin: mount src/wire/cloudpods/repo-routes.ts with `repos`.
    */
   cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
+  /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
+  keystone: KeystoneService
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
@@ -215,7 +219,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
 
-  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos, releases: cloudpodsReleases } }
+  const keystone = new KeystoneService({
+    mode: config.auth,
+    users: config.users ?? [],
+    staticTokens: config.tokens,
+    clock,
+    tokens: new SqliteKeystoneTokenRepository(db),
+  })
+  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -235,5 +246,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos, releases: cloudpodsReleases } }
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
 }

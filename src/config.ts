@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
 import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
 import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
-import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
+import { CredentialSyntaxError, parseCredentials, parseTokens, parseUsers, type AkSkCredential, type KeystoneUser, type TokenCredential } from './auth/credentials.js'
 
 export type AuthMode = 'off' | 'presence' | 'verify'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -41,6 +41,10 @@ export interface EmulatorConfig {
   chartMaxUnpackedBytes?: number
   /** Chart names allowed per project and flavour (all versions of a chart count once). */
   chartQuota?: number
+  /** Keystone region of the catalog's endpoints (climc matches OS_REGION_NAME on it). */
+  region?: string
+  /** Keystone users accepted in verify mode (POST /v3/auth/tokens), each optionally bound to a project. */
+  users?: KeystoneUser[]
 }
 
 interface Option {
@@ -210,6 +214,23 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       return n
     },
   },
+  region: {
+    flag: 'region',
+    env: 'CCE_EMULATOR_REGION',
+    default: 'region0',
+    help: 'Keystone region of the catalog endpoints (region_id) that climc is given at /v3/auth/tokens',
+    parse: (s, source) => {
+      if (/^[A-Za-z0-9_.-]{1,64}$/.test(s)) return s
+      throw new ConfigError(`${source} must be 1-64 letters, digits, '_', '.' or '-' (got "${s}")`)
+    },
+  },
+  users: {
+    flag: 'users',
+    env: 'CCE_EMULATOR_USERS',
+    default: '',
+    help: 'verify mode: Keystone users for climc, NAME:PASSWORD[:PROJECT][,...] or @FILE with one per line (# comments)',
+    parse: (s, source) => credentialOption(() => parseUsers(s, source)),
+  },
 }
 
 function byteCount(min: number) {
@@ -248,9 +269,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       return [key, o.parse(o.default, 'default')]
     }),
   ) as unknown as EmulatorConfig
-  if (config.auth === 'verify' && config.credentials.length === 0 && config.tokens.length === 0) {
+  if (config.auth === 'verify' && config.credentials.length === 0 && config.tokens.length === 0 && (config.users ?? []).length === 0) {
     throw new ConfigError(
-      '--auth verify needs something to verify against: pass --credentials AK:SK[:PROJECT_ID] (or @FILE, or CCE_EMULATOR_CREDENTIALS) and/or --tokens TOKEN[:PROJECT_ID] (CCE_EMULATOR_TOKENS), or use --auth presence',
+      '--auth verify needs something to verify against: pass --credentials AK:SK[:PROJECT_ID] (or @FILE, or CCE_EMULATOR_CREDENTIALS), --tokens TOKEN[:PROJECT_ID] (CCE_EMULATOR_TOKENS) and/or --users NAME:PASSWORD[:PROJECT] (CCE_EMULATOR_USERS), or use --auth presence',
     )
   }
   return { help: false, config }

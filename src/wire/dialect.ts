@@ -16,6 +16,7 @@ import type { ChartService } from '../charts/chart-service.js'
 import type { Clock } from '../clock.js'
 import type { EmulatorConfig } from '../config.js'
 import type { DialectName, RequestFacts } from '../control/faults.js'
+import type { KeystoneService } from '../auth/keystone.js'
 import type { ClusterRegistry } from '../cloudpods/clusters.js'
 import type { RepoService } from '../cloudpods/repo-service.js'
 import type { CloudpodsReleaseService } from '../cloudpods/release-service.js'
@@ -31,6 +32,8 @@ export interface DialectContext {
   charts: ChartService
   /** The Cloudpods dialect's clusters/namespaces, chart repos and releases. */
   cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
+  /** Keystone v3 (climc's login) and the tokens the Cloudpods /api accepts. */
+  keystone: KeystoneService
 }
 
 /** An error as one dialect answers it. */

@@ -47,11 +47,25 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true })
 })
 
-const get = (url: string) => api.inject({ method: 'GET', url })
-const post = (url: string, payload?: unknown) => api.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object }) })
-const del = (url: string) => api.inject({ method: 'DELETE', url })
+// climc sends the Keystone token on every /api call; presence mode accepts any.
+const headers = { 'x-auth-token': 'any' }
+const get = (url: string) => api.inject({ method: 'GET', url, headers })
+const post = (url: string, payload?: unknown) => api.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+const del = (url: string) => api.inject({ method: 'DELETE', url, headers })
 // The real framework stamps every error with the server's time (RFC 3339).
 const error = (code: number, cls: string, details: string | RegExp) => ({ code, class: cls, details: typeof details === 'string' ? details : expect.stringMatching(details), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+
+describe('the /api token check', () => {
+  it('refuses a known route without X-Auth-Token (401 Unauthorized) and changes nothing, but an unknown path stays a 404', async () => {
+    const refused = await api.inject({ method: 'POST', url: '/api/repos', payload: { repo: { name: 'sneaky', url: 'file:///tmp' } } })
+    expect(refused.statusCode).toBe(401)
+    expect(refused.json()).toEqual(error(401, 'UnauthorizedError', 'Unauthorized'))
+    expect((await get('/api/repos/sneaky')).statusCode).toBe(404)
+    const unknown = await api.inject({ method: 'GET', url: '/api/nothing-here' })
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toMatchObject({ code: 404, class: 'NotFoundError' })
+  })
+})
 
 describe('GET /api/repos, GET /api/repos/{id}', () => {
   it('lists the --charts subfolder repo in the framework envelope', async () => {

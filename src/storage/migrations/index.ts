@@ -13,8 +13,7 @@ import { migration003 } from './003-charts.js'
 import { migration004 } from './004-placeholder.js'
 import { migration005 } from './005-emulator-clock.js'
 import { migration006 } from './006-cloudpods-repos.js'
-// 007 is a placeholder in this branch for climc's Keystone tokens; the lead's merge replaces it.
-import { migration007 } from './007-placeholder.js'
+import { migration007 } from './007-keystone-tokens.js'
 import { migration008 } from './008-cloudpods-releases.js'
 
 export interface Migration {

@@ -12,10 +12,15 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { DialectContext } from '../dialect.js'
+import { registerCloudpodsAuth } from '../keystone/api-auth.js'
 import { releaseRoutes } from './release-routes.js'
 import { repoRoutes } from './repo-routes.js'
 
 export async function apiRoutes(api: FastifyInstance, ctx: DialectContext): Promise<void> {
-  await api.register(repoRoutes, { repos: ctx.cloudpods.repos })
-  await api.register(releaseRoutes, { releases: ctx.cloudpods.releases })
+  // One scope below the /api not-found handler: an unknown path is a 404 with or without a token.
+  await api.register(async (authed) => {
+    registerCloudpodsAuth(authed, { keystone: ctx.keystone, clock: ctx.clock })
+    await authed.register(repoRoutes, { repos: ctx.cloudpods.repos })
+    await authed.register(releaseRoutes, { releases: ctx.cloudpods.releases })
+  })
 }

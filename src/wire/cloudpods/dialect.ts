@@ -10,6 +10,7 @@
 import type { FastifyInstance } from 'fastify'
 import { dialectErrorHandler, type Dialect, type DialectContext } from '../dialect.js'
 import type { RawQuery } from '../querystring.js'
+import { keystoneRoutes } from '../keystone/routes.js'
 import { apiRoutes } from './api-routes.js'
 import { cloudpodsError, mapCloudpodsError } from './error-map.js'
 import { cloudpodsFactsOf } from './facts.js'
@@ -36,14 +37,28 @@ async function cloudpodsPlugin(app: FastifyInstance, ctx: DialectContext): Promi
     },
     { prefix: '/api' },
   )
+  await app.register(
+    async (v3) => {
+      v3.setNotFoundHandler(async (req) => {
+        throw cloudpodsError(404, 'NotFoundError', `${req.method} ${req.url.split('?')[0]} is not emulated: this Keystone serves POST /v3/auth/tokens only`)
+      })
+      await v3.register(keystoneRoutes, { keystone: ctx.keystone, region: ctx.config.region ?? 'region0' })
+    },
+    { prefix: '/v3' },
+  )
 }
 
 export const cloudpodsDialect: Dialect = {
   name: 'cloudpods',
-  prefixes: ['/api'],
+  prefixes: ['/api', '/v3'],
   plugin: cloudpodsPlugin,
   schemas: [CloudpodsErrorSchema],
-  openapiTags: [{ name: 'Cloudpods releases', description: '/api/releases (kubeserver)' }],
+  openapiTags: [
+    { name: 'Cloudpods releases', description: '/api/releases (kubeserver)' },
+    { name: 'Cloudpods repos', description: '/api/repos (kubeserver)' },
+    { name: 'Cloudpods charts', description: '/api/charts (kubeserver)' },
+    { name: 'Keystone', description: '/v3: Keystone v3 login for climc (Cloudpods)' },
+  ],
   renderError: mapCloudpodsError,
   notFound: handlerNotFound,
   factsOf: cloudpodsFactsOf,

@@ -9,6 +9,7 @@
  * the class of its status.
  */
 import type { FastifyError } from 'fastify'
+import { KeystoneError } from '../../auth/keystone.js'
 import { DomainError, type DomainErrorCode } from '../../errors.js'
 import { MAX_PATH_PARAM_LENGTH, rfc3339 } from '../common/schemas.js'
 import { validationProblem } from '../common/validation.js'
@@ -63,6 +64,10 @@ export function mapCloudpodsError(err: unknown, now: Date): RenderedError {
   // Untyped failures are UnclassifiedError on a real server (spec §8); the cause stays in the log.
   const internal = (): RenderedError => ({ statusCode: 500, body: cloudpodsBody(500, 'UnclassifiedError', 'Internal error.', now), internal: true })
 
+  // Keystone's refusals (spec climc-wire §1): a wrong password is 401 "Unauthorized".
+  if (err instanceof KeystoneError) {
+    return err.reason === 'InputParameter' ? answer(400, 'InputParameterError', err.message) : answer(401, 'UnauthorizedError', err.reason)
+  }
   if (err instanceof WireError) {
     const cls = CLASS_NAME.test(err.errorCode) ? err.errorCode : classForStatus(err.statusCode)
     return { ...answer(err.statusCode, cls, err.message), internal: err.statusCode >= 500 }

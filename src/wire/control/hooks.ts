@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
-import { clipBody, redactHeaders, type Journal } from '../../control/journal.js'
+import { clipBody, redactBody, redactHeaders, type Journal } from '../../control/journal.js'
 import type { Dialect, DialectRouter } from '../dialect.js'
 import { WireError } from '../errors.js'
 
@@ -75,7 +75,7 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
     const routed = req.routeOptions.url !== undefined
     const facts = routed ? factsOf(req, owner ?? dialects.default, path) : null
     const flavor = facts ? facts.flavor : owner ? owner.factsOf(req).flavor : null
-    const requestBody = clipBody(req.rawBody)
+    const requestBody = clipBody(redactBody(path, req.rawBody))
     journal.record({
       time: req.arrivedAt.toISOString(),
       method: req.method,
