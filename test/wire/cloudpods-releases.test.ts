@@ -346,3 +346,27 @@ describe('control plane', () => {
     expect(((await req('GET', '/api/releases')).json().releases as Array<{ cluster: string }>).map((r) => r.cluster)).toEqual(['other'])
   })
 })
+
+describe('X-Auth-Token', () => {
+  it('presence: no token is 401 UnauthorizedError before anything is read or stored', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/releases', payload: seedCreate() })
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toMatchObject({ code: 401, class: 'UnauthorizedError' })
+    expect((await req('GET', '/api/releases')).json()).toEqual({ releases: [] })
+  })
+
+  it('verify: a token this emulator did not issue is 401 InvalidToken; an issued one passes', async () => {
+    const v = await buildTestApp({ charts: FIXTURES, auth: 'verify', users: [{ name: 'u', password: 'p' }] })
+    try {
+      const bad = await v.app.inject({ method: 'GET', url: '/api/releases', headers: { 'x-auth-token': 'forged' } })
+      expect(bad.statusCode).toBe(401)
+      expect(bad.json()).toMatchObject({ code: 401, class: 'UnauthorizedError', details: 'InvalidToken' })
+      const login = await v.app.inject({ method: 'POST', url: '/v3/auth/tokens', payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'u', password: 'p' } } } } } })
+      expect(login.statusCode, login.body).toBe(201)
+      const token = login.headers['x-subject-token'] as string
+      expect((await v.app.inject({ method: 'GET', url: '/api/releases', headers: { 'x-auth-token': token } })).json()).toEqual({ releases: [] })
+    } finally {
+      await v.close()
+    }
+  })
+})

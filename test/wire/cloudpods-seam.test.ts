@@ -200,7 +200,7 @@ describe("requests Node's HTTP parser refuses", () => {
     const app = await start(DIALECTS)
     await app.listen({ host: '127.0.0.1', port: 0 })
     const port = (app.server.address() as { port: number }).port
-    const answer = await exchange(port, 'POST /api/releases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n')
+    const answer = await exchange(port, 'POST /api/releases HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n')
     const [head = '', body = ''] = answer.split('\r\n\r\n', 2)
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request')
     expect(head).toMatch(/\r\nX-Request-Id: [0-9a-f]{32}\r\n/i)
