@@ -3,14 +3,14 @@
  * created_at, lookups across clusters), the cluster/namespace registry and the chart repos.
  * Storage and the repo service implement these; the service imports neither.
  */
-import type { PendingOperation, ReleaseKey, Revision, Values } from '../releases/release.js'
-import type { DeclaredObject, ReleaseChart, RepoType } from './release.js'
+import type { PendingOperation, ReleaseKey, Values } from '../releases/release.js'
+import type { DeclaredObject, ReleaseChart, RepoType, RevisionHead } from './release.js'
 
 /** A stored Cloudpods release: the core's latest revision and pending work, plus id and created_at. */
 export interface CloudpodsReleaseRow {
   id: string
   createdAt: Date
-  latest: Revision
+  latest: RevisionHead
   pending: PendingOperation | null
 }
 

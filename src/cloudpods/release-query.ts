@@ -123,19 +123,22 @@ export function selectReleases(all: CloudpodsRelease[], q: ReleaseListQuery): { 
   // Default: newest first by created_at, then name, then id (the framework's default order).
   const keys = q.orderBy.length > 0 ? [...q.orderBy, 'id'] : ['created_at', 'name', 'id']
   const direction = (q.order ?? 'desc') === 'asc' ? 1 : -1
-  matching.sort((a, b) => {
-    for (const k of keys) {
-      const x = FIELDS[k]!(a) ?? ''
-      const y = FIELDS[k]!(b) ?? ''
+  // Sort keys computed once per release, not once per comparison.
+  const keyed = matching.map((r) => ({ r, k: keys.map((f) => FIELDS[f]!(r) ?? '') }))
+  keyed.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const x = a.k[i]!
+      const y = b.k[i]!
       if (x < y) return -direction
       if (x > y) return direction
     }
     return 0
   })
-  const total = matching.length
-  if (q.forceNoPaging) return { items: matching.slice(q.offset), total }
+  const sorted = keyed.map((e) => e.r)
+  const total = sorted.length
+  if (q.forceNoPaging) return { items: sorted.slice(q.offset), total }
   const limit = q.limit === undefined || q.limit <= 0 ? DEFAULT_PAGE_LIMIT : Math.min(q.limit, DEFAULT_PAGE_LIMIT)
-  return { items: matching.slice(q.offset, q.offset + limit), total }
+  return { items: sorted.slice(q.offset, q.offset + limit), total }
 }
 
 /**

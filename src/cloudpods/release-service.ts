@@ -131,7 +131,9 @@ export class CloudpodsReleaseService {
       namespace = placed.namespace?.name
     }
     const rows = this.deps.store.find(CLOUDPODS_DOMAIN, { clusterId, namespace, name: query.names.length === 1 ? query.names[0] : undefined })
-    return selectReleases(rows.map((r) => this.assemble(r)), query)
+    // Most releases of a list share a repo: look each up once.
+    const repos = new Map<string, CloudpodsRelease['repo']>()
+    return selectReleases(rows.map((r) => this.assemble(r, repos)), query)
   }
 
   /** Helm upgrade: values as on create (none: the current config is kept), empty version = newest. */
@@ -206,14 +208,15 @@ export class CloudpodsReleaseService {
     releases.beforeRead(null)
     const byId = store.byId(CLOUDPODS_DOMAIN, ref)
     if (byId) return byId
-    let clusterId: string | undefined
-    let namespace: string | undefined
-    if (scope.cluster || scope.clusterId || scope.namespace || scope.namespaceId) {
-      const placed = placement.resolve(scope, { create: false })
-      clusterId = placed.cluster?.id
-      namespace = placed.namespace?.name
-    }
-    const found = store.find(CLOUDPODS_DOMAIN, { clusterId, namespace, name: ref })
+    // The scope narrows the releases of that name (each field an id or a name); a cluster or
+    // namespace nobody used simply matches none of them.
+    const clusterRef = scope.clusterId || scope.cluster
+    const namespaceRef = scope.namespaceId || scope.namespace
+    const found = store.find(CLOUDPODS_DOMAIN, { name: ref }).filter((row) => {
+      const { clusterId, namespace } = row.latest.key
+      if (clusterRef && clusterRef !== clusterId && placement.cluster(clusterId)?.name !== clusterRef) return false
+      return !namespaceRef || namespaceRef === namespace || namespaceRef === placement.namespaceId(clusterId, namespace)
+    })
     if (found.length === 0) throw notFound(ref)
     if (found.length > 1) {
       throw new AmbiguousNameError(`release name ${ref} matches ${found.length} releases (${found.map((r) => r.id).join(', ')}); use the id, or give cluster and namespace`)
@@ -235,10 +238,15 @@ export class CloudpodsReleaseService {
     return row
   }
 
-  private assemble(row: Pick<CloudpodsReleaseRow, 'createdAt' | 'latest' | 'pending'> & { id: string | undefined }): CloudpodsRelease {
+  private assemble(row: Pick<CloudpodsReleaseRow, 'createdAt' | 'latest' | 'pending'> & { id: string | undefined }, repos?: Map<string, CloudpodsRelease['repo']>): CloudpodsRelease {
     const { placement, charts } = this.deps
     const key = row.latest.key
     const chart = parseChartRefId(row.latest.chart.id, row.latest.chart.version)
+    let repo = repos?.get(chart.repoId)
+    if (repo === undefined) {
+      repo = charts.repo(chart.repoId)
+      repos?.set(chart.repoId, repo)
+    }
     return {
       id: row.id,
       createdAt: row.createdAt,
@@ -248,7 +256,7 @@ export class CloudpodsReleaseService {
       cluster: placement.cluster(key.clusterId) ?? { id: key.clusterId, name: key.clusterId },
       namespace: { id: placement.namespaceId(key.clusterId, key.namespace), name: key.namespace },
       chart,
-      repo: charts.repo(chart.repoId),
+      repo,
     }
   }
 }

@@ -31,7 +31,7 @@ export const CLOUDPODS_STATUSES: readonly string[] = [
  * uninstall is pending and `delete_fail` once it failed (the core keeps a failed uninstall in
  * DELETING with no pending work).
  */
-export function cloudpodsStatus(latest: Revision, pending: PendingOperation | null): CloudpodsStatus {
+export function cloudpodsStatus(latest: Pick<Revision, 'status' | 'revision'>, pending: PendingOperation | null): CloudpodsStatus {
   switch (latest.status) {
     case 'PENDING_INSTALL':
       return 'creating'
@@ -77,11 +77,18 @@ export interface ReleaseChart {
   digest: string
 }
 
+/**
+ * A release's latest revision without its effective values: nothing Cloudpods answers shows them
+ * (Helm's `config` is the user's values), and parsing them for every row of a list is the
+ * largest cost of a read.
+ */
+export type RevisionHead = Omit<Revision, 'values'>
+
 export interface CloudpodsRelease {
   /** Undefined only for a dry run: the framework answers the unsaved row, without id. */
   id: string | undefined
   createdAt: Date
-  latest: Revision
+  latest: RevisionHead
   pending: PendingOperation | null
   status: CloudpodsStatus
   cluster: { id: string; name: string }

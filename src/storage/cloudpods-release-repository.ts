@@ -2,14 +2,16 @@
  * SQLite side of Cloudpods releases: the `id`/`created_at` columns of `releases` (migration 008)
  * and reads joining the latest revision and pending work in one statement, across clusters.
  * Rows of the release core's own tables: the core's repository writes them; this one only adds
- * the id and reads. Nothing is cached here, so nothing can go stale when the core writes.
+ * the id and reads. Reads are remembered while the connection has written nothing since
+ * (SQLite's total_changes() counts every row any statement on it changed, the core's included),
+ * so a burst of show/list polls reads each row once, and any write, by anyone, forgets them.
  */
 import type { CloudpodsReleaseRow, CloudpodsReleaseStore, CloudpodsReleaseWhere } from '../cloudpods/release-ports.js'
 import type { ReleaseKey } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 import { rowToPending, rowToRevision, type PendingRow, type RevisionRow } from './release-repository.js'
 
-type JoinedRow = RevisionRow & {
+type JoinedRow = Omit<RevisionRow, 'values_json'> & {
   release_id: string
   release_created_at: number
   p_operation: PendingRow['operation'] | null
@@ -22,7 +24,8 @@ type JoinedRow = RevisionRow & {
 }
 
 const SELECT = `
-  SELECT v.*, r.id AS release_id, r.created_at AS release_created_at,
+  SELECT v.project_id, v.flavor, v.cluster_id, v.namespace, v.name, v.revision, v.status, v.description, v.chart_id,
+         v.chart_name, v.chart_version, v.chart_public, v.config_json, v.first_deployed_at, v.updated_at, r.id AS release_id, r.created_at AS release_created_at,
          p.operation AS p_operation, p.revision AS p_revision, p.base_revision AS p_base_revision, p.due_at AS p_due_at,
          p.outcome AS p_outcome, p.failure_reason AS p_failure_reason, p.reads_left AS p_reads_left
     FROM releases r
@@ -35,7 +38,8 @@ const SELECT = `
    WHERE r.flavor = 'cloudpods' AND r.project_id = @projectId AND r.id IS NOT NULL`
 
 function toRow(j: JoinedRow): CloudpodsReleaseRow {
-  const latest = rowToRevision(j)
+  // values_json is not read: a RevisionHead has no effective values.
+  const { values: _values, ...latest } = rowToRevision({ ...j, values_json: '{}' })
   const pending =
     j.p_operation === null
       ? null
@@ -47,10 +51,16 @@ function toRow(j: JoinedRow): CloudpodsReleaseRow {
   return { id: j.release_id, createdAt: new Date(j.release_created_at), latest, pending }
 }
 
+/** Distinct reads remembered between writes. */
+const READ_CACHE_SIZE = 1_000
+
 export class SqliteCloudpodsReleaseStore implements CloudpodsReleaseStore {
   private readonly stmts
+  readonly #reads = new Map<string, CloudpodsReleaseRow[]>()
+  #changes = -1
   constructor(private readonly db: DatabaseHandle) {
     this.stmts = {
+      changes: db.prepare<[], number>('SELECT total_changes()').pluck(),
       assign: db.prepare(`
         UPDATE releases SET id = @id, created_at = @createdAt
          WHERE project_id = @projectId AND flavor = @flavor AND cluster_id = @clusterId AND namespace = @namespace AND name = @name`),
@@ -78,14 +88,31 @@ export class SqliteCloudpodsReleaseStore implements CloudpodsReleaseStore {
   }
 
   byId(projectId: string, id: string): CloudpodsReleaseRow | null {
-    const row = this.stmts.byId.get({ projectId, id })
-    return row ? toRow(row) : null
+    return this.#remember(`i\0${projectId}\0${id}`, () => {
+      const row = this.stmts.byId.get({ projectId, id })
+      return row ? [toRow(row)] : []
+    })[0] ?? null
   }
 
   find(projectId: string, where: CloudpodsReleaseWhere): CloudpodsReleaseRow[] {
-    return this.stmts.find
-      .all({ projectId, clusterId: where.clusterId ?? null, namespace: where.namespace ?? null, name: where.name ?? null })
-      .map(toRow)
+    const params = { projectId, clusterId: where.clusterId ?? null, namespace: where.namespace ?? null, name: where.name ?? null }
+    return this.#remember(`f\0${projectId}\0${params.clusterId}\0${params.namespace}\0${params.name}`, () => this.stmts.find.all(params).map(toRow))
+  }
+
+  /** Answers from memory while nothing was written since; never inside a transaction (it may roll back). */
+  #remember(key: string, read: () => CloudpodsReleaseRow[]): CloudpodsReleaseRow[] {
+    if (this.db.inTransaction) return read()
+    const changes = this.stmts.changes.get()!
+    if (changes !== this.#changes) {
+      this.#reads.clear()
+      this.#changes = changes
+    }
+    const known = this.#reads.get(key)
+    if (known) return known
+    const rows = read()
+    if (this.#reads.size >= READ_CACHE_SIZE) this.#reads.delete(this.#reads.keys().next().value!)
+    this.#reads.set(key, rows)
+    return rows
   }
 
   countByRepo(repoId: string): number {

@@ -35,7 +35,7 @@ describe.skipIf(!status.ok)(`real climc (${CLIMC_VERSION}): the seed page's k8s-
   /** A Field/Value table row's value (climc prints single objects so). */
   const field = (out: string, name: string): string | undefined => new RegExp(`^\\|\\s*${name}\\s*\\|\\s*(.*?)\\s*\\|$`, 'm').exec(out)?.[1]
 
-  it('create, list, show, upgrade (values, then --version), history, rollback 2, delete', async () => {
+  it('create, list, show, upgrade (values, then --version), history, rollback 2, delete', { timeout: 120_000 }, async () => {
     // climc k8s-release-create --cluster test122 --namespace default --name etcd-release --version 8.11.1 bitnami-new/etcd
     const created = await climc('k8s-release-create', '--cluster', 'test122', '--namespace', 'default', '--name', 'etcd-release', '--version', '8.11.1', 'bitnami-new/etcd')
     expect(created.code, created.stderr).toBe(0)
@@ -105,7 +105,7 @@ describe.skipIf(!status.ok)(`real climc (${CLIMC_VERSION}): the seed page's k8s-
     expect((await climc('k8s-release-list')).stdout).toContain('Total: 0')
   })
 
-  it("errors print the server's flat body and exit 1", async () => {
+  it("errors print the server's flat body and exit 1", { timeout: 60_000 }, async () => {
     const dup = await climc('k8s-release-create', '--cluster', 'c1', '--namespace', 'default', '--name', 'web', 'bitnami-new/etcd')
     expect(dup.code, dup.stderr).toBe(0)
     const again = await climc('k8s-release-create', '--cluster', 'c1', '--namespace', 'default', '--name', 'web', 'bitnami-new/etcd')

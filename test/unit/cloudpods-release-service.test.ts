@@ -98,7 +98,9 @@ describe('create', () => {
     expect(created).toMatchObject({ id: '00000000-0000-4000-8000-000000000001', status: 'creating', cluster: { id: 'c-test122', name: 'test122' }, namespace: { id: 'n-default', name: 'default' } })
     expect(created.chart).toEqual({ repoId: REPO.id, name: 'etcd', version: '8.11.2', digest: 'sha-8.11.2' })
     expect(created.latest.config).toEqual({ image: { tag: 'r9' } })
-    expect(created.latest.values).toEqual({ replicaCount: 1, image: { tag: 'r9' } })
+    // The core runs the chart defaults coalesced with the config.
+    const core = (svc as unknown as { deps: { releases: ReleaseService } }).deps.releases
+    expect(core.get(created.latest.key).values).toEqual({ replicaCount: 1, image: { tag: 'r9' } })
     expect(svc.get('etcd-release').status).toBe('deployed')
     expect(svc.get(created.id!).latest.key.name).toBe('etcd-release')
   })

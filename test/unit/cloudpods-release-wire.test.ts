@@ -48,7 +48,7 @@ const release = (over: Partial<CloudpodsRelease> = {}): CloudpodsRelease => ({
     key: { projectId: 'default', flavor: 'cloudpods', clusterId: 'c1', namespace: 'default', name: 'etcd-release' },
     revision: 2, status: 'DEPLOYED', description: 'Upgrade complete',
     chart: { id: 'r1/etcd@abc', name: 'etcd', version: '8.11.2', public: false },
-    config: { image: { tag: 'r9' } }, values: {}, firstDeployedAt: at, updatedAt: new Date('2026-03-01T08:01:02.5Z'),
+    config: { image: { tag: 'r9' } }, firstDeployedAt: at, updatedAt: new Date('2026-03-01T08:01:02.5Z'),
   },
   pending: null,
   status: 'deployed',
@@ -97,7 +97,7 @@ describe('shapes', () => {
     expect(Object.keys(cols).sort()).toEqual(['chart', 'chart_version', 'cluster_id', 'config', 'created_at', 'deleted', 'domain_id', 'external_id', 'id', 'is_emulated', 'name', 'namespace_id', 'progress', 'repo_id', 'status', 'update_version', 'updated_at'])
   })
   it('upgrade answers the raw Helm release; history entries carry name-version', () => {
-    const rev = release().latest
+    const rev = { ...release().latest, values: {} }
     const chart = { repoId: 'r1', name: 'etcd', version: '8.11.2', digest: 'abc', apiVersion: 'v2', appVersion: '3.5.8', description: '' }
     expect(helmRelease(rev, chart, { replicaCount: 1 }, objects)).toMatchObject({
       name: 'etcd-release', namespace: 'default', version: 2, config: { image: { tag: 'r9' } },

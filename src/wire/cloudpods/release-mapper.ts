@@ -4,7 +4,7 @@
  * maps and zero times, keeps false and 0; DB times have microseconds, Helm's are RFC 3339 with
  * only the fraction they have ("" when zero).
  */
-import { helmStatus, kindKeyword, type CloudpodsRelease, type DeclaredObject } from '../../cloudpods/release.js'
+import { helmStatus, kindKeyword, type CloudpodsRelease, type DeclaredObject, type RevisionHead } from '../../cloudpods/release.js'
 import type { ChartVersionInfo } from '../../cloudpods/release-ports.js'
 import type { Revision, Values } from '../../releases/release.js'
 import type { HelmReleaseEnvelope, HistoryEntry, ReleaseDetail, ReleaseItem } from './release-schemas.js'
@@ -50,7 +50,7 @@ export function releaseColumns(r: CloudpodsRelease): ReleaseItem {
   }) as ReleaseItem
 }
 
-function info(rev: Revision): NonNullable<ReleaseItem['info']> {
+function info(rev: RevisionHead): NonNullable<ReleaseItem['info']> {
   return {
     first_deployed: helmTime(rev.firstDeployedAt),
     last_deployed: helmTime(rev.updatedAt),
