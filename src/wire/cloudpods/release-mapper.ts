@@ -20,7 +20,9 @@ const isEmpty = (v: unknown): boolean =>
 
 /** Drops what jsonutils would omit (top level only; nested values are the user's own). */
 function compact<T>(o: Record<string, unknown>): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => !isEmpty(v))) as T
+  const out: Record<string, unknown> = {}
+  for (const k in o) if (!isEmpty(o[k])) out[k] = o[k]
+  return out as T
 }
 
 /** external_id is set once Helm has installed the release (never while creating or after a failed create). */
@@ -60,11 +62,17 @@ function info(rev: RevisionHead): NonNullable<ReleaseItem['info']> {
   }
 }
 
+// Declared-object lists are shared (memoised per chart package), so their manifest is too.
+const manifests = new WeakMap<readonly DeclaredObject[], string>()
+
 /** A manifest naming each declared object: the emulator renders no templates (README limitations). */
 export function manifestOf(objects: readonly DeclaredObject[]): string {
-  return objects
-    .map((o) => `---\nkind: ${o.kind}\nmetadata:\n  name: ${o.name}\n${o.namespace ? `  namespace: ${o.namespace}\n` : ''}`)
-    .join('')
+  let text = manifests.get(objects)
+  if (text === undefined) {
+    text = objects.map((o) => `---\nkind: ${o.kind}\nmetadata:\n  name: ${o.name}\n${o.namespace ? `  namespace: ${o.namespace}\n` : ''}`).join('')
+    manifests.set(objects, text)
+  }
+  return text
 }
 
 /** `resources`: kubeserver keyword → the objects of that kind. */
@@ -79,8 +87,7 @@ export function resourcesOf(r: CloudpodsRelease, objects: readonly DeclaredObjec
 
 /** A list item with details (no `resources`: the framework builds list items with isList). */
 export function releaseListItem(r: CloudpodsRelease, objects: readonly DeclaredObject[]): ReleaseItem {
-  return compact({
-    ...releaseColumns(r),
+  const details = compact<Partial<ReleaseItem>>({
     can_delete: true,
     can_update: true,
     project_domain: 'Default',
@@ -92,7 +99,8 @@ export function releaseListItem(r: CloudpodsRelease, objects: readonly DeclaredO
     info: info(r.latest),
     version: r.latest.revision,
     manifest: manifestOf(objects),
-  }) as ReleaseItem
+  })
+  return { ...releaseColumns(r), ...details }
 }
 
 /** GET's detail: the list item plus `resources`, always present (climc show prints only it). */
