@@ -160,8 +160,8 @@ export class CloudpodsReleaseService {
   }
 
   /** Every revision, newest first (Helm's history, reversed as kubeserver returns it). */
-  history(ref: string): Revision[] {
-    const row = this.locate(ref)
+  history(ref: string, scope: PlacementInput = {}): Revision[] {
+    const row = this.locate(ref, scope)
     return this.deps.releases.history(row.latest.key).slice().reverse()
   }
 

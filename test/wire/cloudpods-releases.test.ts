@@ -269,6 +269,7 @@ describe('history, rollback, delete', () => {
       ],
     })
     expect((await req('GET', '/api/releases/nosuch/history')).json()).toEqual(errorOf(404, 'ResourceNotFoundError', 'release nosuch not found'))
+    expect((await req('GET', '/api/releases/etcd-release/history?cluster=other')).statusCode).toBe(404)
   })
 
   it('rollback to 2 (wrapped or bare, 0 = previous) answers the detail; bad revisions are 400', async () => {

@@ -180,7 +180,12 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         response: { 200: HistoryEnvelopeSchema, ...releaseErrors },
       },
     },
-    async (req) => ({ release: releases.history(req.params.id).map(historyEntry) }),
+    async (req) => {
+      const q = req.query
+      // A GET: the query's cluster/namespace narrow a name, as for show.
+      const scope = { cluster: first(q.cluster), clusterId: first(q.cluster_id), namespace: first(q.namespace), namespaceId: first(q.namespace_id) }
+      return { release: releases.history(req.params.id, scope).map(historyEntry) }
+    },
   )
 
   app.post(

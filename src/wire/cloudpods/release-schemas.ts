@@ -95,7 +95,10 @@ export const ShowQuerySchema = Type.Object(
   { additionalProperties: true },
 )
 
-export const HistoryQuerySchema = Type.Object({ max: QStr('Accepted; Helm 3.4.1 ignores it, so every revision comes back') }, { additionalProperties: true })
+export const HistoryQuerySchema = Type.Object(
+  { ...ShowQuerySchema.properties, max: QStr('Accepted; Helm 3.4.1 ignores it, so every revision comes back') },
+  { additionalProperties: true },
+)
 
 export const ListQuerySchema = Type.Object(
   {
