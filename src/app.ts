@@ -128,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     charts: new StoredChartCatalog(charts),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
+    // A release's merged values may be as large as a request body, and no larger.
+    maxValuesBytes: config.bodyLimit,
   })
   const journal = new Journal(config.journalSize ?? DEFAULT_JOURNAL_SIZE)
   const control = new ControlPlane({
