@@ -2,8 +2,9 @@
  * Reads chart packages in one worker thread, started on the first read (uploads, or --charts at
  * start), so emulators that never see a chart never pay for a thread. Parsing YAML is
  * synchronous and can take a second for a big values.yaml; on the main thread it stalled every
- * request. The worker is unref'd while idle (it never keeps a process alive) and terminated by
- * close(), which the app calls when it closes.
+ * request. The worker is unref'd while idle (it never keeps a process alive), stopped after
+ * IDLE_MS without work (its heap is tens of MiB; the next read starts another), and terminated
+ * by close(), which the app calls when it closes.
  */
 import { existsSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
@@ -37,11 +38,14 @@ interface Waiting {
 
 /** The worker's heap cap: a package that needs more is refused rather than swelling the process. */
 const WORKER_HEAP_MB = 256
+/** Idle time after which the thread is stopped. */
+const IDLE_MS = 30_000
 
 export class WorkerChartReader implements ChartPackageReader {
   #worker: Worker | undefined
   #nextId = 1
   #closed = false
+  #idle: NodeJS.Timeout | undefined
   readonly #waiting = new Map<number, Waiting>()
 
   constructor(private readonly script: URL) {}
@@ -54,6 +58,7 @@ export class WorkerChartReader implements ChartPackageReader {
   read(bytes: Buffer, limits: ChartPackageLimits): Promise<ChartPackage> {
     if (this.#closed) return Promise.reject(new Error('the chart reader is closed'))
     const worker = this.#start()
+    clearTimeout(this.#idle)
     const id = this.#nextId++
     return new Promise<ChartPackage>((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject })
@@ -65,6 +70,7 @@ export class WorkerChartReader implements ChartPackageReader {
 
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#idle)
     const worker = this.#worker
     this.#worker = undefined
     this.#failAll(new Error('the chart reader was closed'))
@@ -86,10 +92,19 @@ export class WorkerChartReader implements ChartPackageReader {
     const waiting = this.#waiting.get(reply.id)
     if (!waiting) return
     this.#waiting.delete(reply.id)
-    if (this.#waiting.size === 0) worker.unref()
+    if (this.#waiting.size === 0) {
+      worker.unref()
+      this.#idle = setTimeout(() => this.#stopIdle(worker), IDLE_MS).unref()
+    }
     if (reply.ok) waiting.resolve(reply.pkg)
     else if (reply.error.validation) waiting.reject(new ValidationError(reply.error.message, reply.error.field))
     else waiting.reject(new Error(reply.error.message))
+  }
+
+  #stopIdle(worker: Worker): void {
+    if (this.#worker !== worker || this.#waiting.size > 0) return
+    this.#worker = undefined
+    void worker.terminate()
   }
 
   /** The thread died (out of memory, a crash): fail what it held; the next read starts another. */
