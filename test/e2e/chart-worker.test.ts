@@ -4,7 +4,9 @@
  * Issue 9, item 3: a 20k-key values.yaml kept the YAML parser busy for seconds on the main
  * thread, and no other request was answered meanwhile.
  */
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { request } from 'node:http'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +16,7 @@ import { buildTgz, chartEntries } from '../helpers/tgz.js'
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/charts', import.meta.url))
 const LIBRARY = pathToFileURL(fileURLToPath(new URL('../../dist/index.js', import.meta.url))).href
+const READER = pathToFileURL(fileURLToPath(new URL('../../dist/charts/worker-reader.js', import.meta.url))).href
 const AUTH = { 'x-auth-token': 'e2e', 'x-project-id': 'worker' }
 
 const form = (pkg: Buffer) => {
@@ -106,4 +109,24 @@ describe('chart packages are read off the main thread (library build)', () => {
     await Promise.all(emulators.map((e) => e.close()))
     expect(threads()).toBeLessThanOrEqual(idle)
   }, 60_000)
+})
+
+describe('the reader thread', () => {
+  it('fails the reads of a thread that dies, starts another for the next read, and refuses reads once closed', async () => {
+    const { WorkerChartReader } = (await import(READER)) as typeof import('../../src/charts/worker-reader.js')
+    const { DEFAULT_CHART_LIMITS } = await import('../../src/charts/chart-package.js')
+    const dir = mkdtempSync(join(tmpdir(), 'cce-reader-'))
+    try {
+      const script = join(dir, 'dies.mjs')
+      writeFileSync(script, "import { parentPort } from 'node:worker_threads'\nparentPort.once('message', () => process.exit(3))\n")
+      const reader = new WorkerChartReader(pathToFileURL(script))
+      await expect(reader.read(Buffer.from('x'), DEFAULT_CHART_LIMITS)).rejects.toThrow(/chart reader thread exited with code 3/)
+      expect(reader.running).toBe(false)
+      await expect(reader.read(Buffer.from('y'), DEFAULT_CHART_LIMITS)).rejects.toThrow(/exited with code 3/)
+      await reader.close()
+      await expect(reader.read(Buffer.from('z'), DEFAULT_CHART_LIMITS)).rejects.toThrow(/closed/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
