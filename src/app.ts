@@ -13,7 +13,8 @@ import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults
 import { Journal } from './control/journal.js'
 import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
-import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
+import { DEFAULT_CHART_LIMITS, type ChartPackageReader } from './charts/chart-package.js'
+import { defaultChartReader } from './charts/worker-reader.js'
 import { preloadCharts } from './charts/preload.js'
 import { ClusterRegistry } from './cloudpods/clusters.js'
 import { DEFAULT_REPO_FETCH_LIMITS, DefaultRepoFetcher } from './cloudpods/repo-fetcher.js'
@@ -71,6 +72,8 @@ export interface AppDeps {
   faults?: FaultRuleInput[]
   /** The dialects served; default DIALECTS. Tests pass wrapped ones to mount probe routes. */
   dialects?: readonly Dialect[]
+  /** Reads chart packages; default: a worker thread when the worker entry is built (see worker-reader.ts). */
+  chartReader?: ChartPackageReader
 }
 
 export interface EmulatorApp {
@@ -121,6 +124,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(seed))
   const faults = new FaultStore(deps.faults ?? (config.faults ? loadFaultFile(config.faults) : []), faultRandom(seed))
   const repo = new SqliteReleaseRepository(db)
+  // Starts no thread until the first package is read; closing the app stops it.
+  const chartReader = deps.chartReader ?? defaultChartReader()
+  app.addHook('onClose', () => chartReader.close())
   const charts = new ChartService({
     repo: new SqliteChartRepository(db),
     clock,
@@ -128,7 +134,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       ...DEFAULT_CHART_LIMITS,
       maxPackageBytes: config.chartMaxBytes ?? DEFAULT_CHART_LIMITS.maxPackageBytes,
       maxUnpackedBytes: config.chartMaxUnpackedBytes ?? DEFAULT_CHART_LIMITS.maxUnpackedBytes,
+      maxValuesBytes: config.chartMaxValuesBytes ?? DEFAULT_CHART_LIMITS.maxValuesBytes,
     },
+    reader: chartReader,
     quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
   })
   const clusters = new ClusterRegistry({ repo: new SqliteClusterRepository(db), clock })
@@ -139,13 +147,19 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     clock,
     limits: charts.limits,
     fetcher: new DefaultRepoFetcher({ ...DEFAULT_REPO_FETCH_LIMITS, maxPackageBytes: charts.limits.maxPackageBytes }),
+    reader: chartReader,
   })
   // Before anything listens: health is only ready once the folder is loaded, and a bad package fails the start.
   if (config.charts) {
     const scopes = [{ projectId: config.defaultProjectId, flavor: 'cce' as const }, { projectId: config.defaultProjectId, flavor: 'autopilot' as const }]
-    await preloadCharts(config.charts, charts, scopes, app.log)
-    // Subfolders DIR/<repo>/ are Cloudpods repos; the CCE stores only take top-level packages.
-    await preloadRepos(config.charts, repos, app.log)
+    try {
+      await preloadCharts(config.charts, charts, scopes, app.log)
+      // Subfolders DIR/<repo>/ are Cloudpods repos; the CCE stores only take top-level packages.
+      await preloadRepos(config.charts, repos, app.log)
+    } catch (err) {
+      await chartReader.close()
+      throw err
+    }
   }
   const repoCharts = repoChartPort(repos, repos)
   const releases = new ReleaseService({
@@ -154,6 +168,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     charts: new FlavorChartCatalog(new StoredChartCatalog(charts), new CloudpodsChartCatalog(repoCharts)),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
+    // A release's merged values may be as large as a request body, and no larger.
+    maxValuesBytes: config.bodyLimit,
   })
   const cloudpodsReleases = new CloudpodsReleaseService({
     releases,

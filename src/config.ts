@@ -39,6 +39,8 @@ export interface EmulatorConfig {
   chartMaxBytes?: number
   /** Largest decompressed chart package, in bytes (gzip bombs stop here). */
   chartMaxUnpackedBytes?: number
+  /** Largest values.yaml in a chart package, in bytes (its JSON form may be four times that). */
+  chartMaxValuesBytes?: number
   /** Chart names allowed per project and flavour (all versions of a chart count once). */
   chartQuota?: number
   /** Keystone region of the catalog's endpoints (climc matches OS_REGION_NAME on it). */
@@ -201,6 +203,13 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     env: 'CCE_EMULATOR_CHART_MAX_UNPACKED_BYTES',
     default: String(DEFAULT_CHART_LIMITS.maxUnpackedBytes),
     help: 'largest decompressed chart package, in bytes; a gzip bomb is refused (400) once it unpacks past this',
+    parse: byteCount(1024),
+  },
+  chartMaxValuesBytes: {
+    flag: 'chart-max-values-bytes',
+    env: 'CCE_EMULATOR_CHART_MAX_VALUES_BYTES',
+    default: String(DEFAULT_CHART_LIMITS.maxValuesBytes),
+    help: "largest values.yaml in a chart package, in bytes; every release revision and answer carries the chart's defaults, so larger packages get 400",
     parse: byteCount(1024),
   },
   chartQuota: {

@@ -2,7 +2,7 @@
  * Cloudpods chart repositories: create (POST /api/repos), sync, delete, reads, chart listing and
  * version resolution, and the port a Cloudpods release uses (resolve + resources).
  *
- * Every package goes through the CCE chart API's reader and limits (loadChartPackage), so the
+ * Every package goes through the CCE chart API's reader and limits (the app passes the same worker-thread reader), so the
  * same bombs, traversal and links are refused; a repo whose source holds one bad package is
  * refused whole (create) or left as it was (sync), never half-loaded.
  *
@@ -17,7 +17,7 @@
 import { randomUUID, createHash } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import { AlreadyExistsError, DomainError, NotAcceptableError, NotEmptyError, NotFoundError, ValidationError } from '../errors.js'
-import { loadChartPackage, type ChartPackageLimits, type ChartTemplate } from '../charts/chart-package.js'
+import { inlineChartReader, type ChartPackageLimits, type ChartPackageReader, type ChartTemplate } from '../charts/chart-package.js'
 import { resourcesFromTemplates, type TemplateResource } from '../charts/template-resources.js'
 import { repoId as folderRepoId } from './ids.js'
 import type { LoadedChart, Repo, RepoChartCatalog, RepoChartRef, RepoChartVersion, RepoRepository, RepoType, ResolvedRepoChart } from './repo.js'
@@ -31,6 +31,8 @@ export interface RepoServiceDeps {
   /** The chart API's package limits (DEFAULT_CHART_LIMITS unless configured). */
   limits: ChartPackageLimits
   fetcher: RepoFetcher
+  /** Reads packages; default inline. The app passes the chart API's reader (a worker thread) so a repo's YAML never blocks requests. */
+  reader?: ChartPackageReader
   newId?: () => string
   /**
    * How many releases install from a repo; supplied by the release side (0 until it is).
@@ -307,7 +309,7 @@ export class RepoService implements RepoChartCatalog {
       if (f.expected?.digest !== undefined && f.expected.digest !== digest) throw fail(`its SHA-256 is ${digest}, index.yaml says ${f.expected.digest}`)
       let pkg
       try {
-        pkg = await loadChartPackage(f.bytes, this.deps.limits)
+        pkg = await (this.deps.reader ?? inlineChartReader()).read(f.bytes, this.deps.limits)
       } catch (err) {
         if (err instanceof DomainError) throw fail(`not a valid chart package: ${err.message}`)
         throw err

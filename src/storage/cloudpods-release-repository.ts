@@ -11,7 +11,7 @@ import type { ReleaseKey } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 import { rowToPending, rowToRevision, type PendingRow, type RevisionRow } from './release-repository.js'
 
-type JoinedRow = Omit<RevisionRow, 'values_json'> & {
+type JoinedRow = Omit<RevisionRow, 'values_json' | 'defaults_json'> & {
   release_id: string
   release_created_at: number
   p_operation: PendingRow['operation'] | null
@@ -25,7 +25,7 @@ type JoinedRow = Omit<RevisionRow, 'values_json'> & {
 
 const SELECT = `
   SELECT v.project_id, v.flavor, v.cluster_id, v.namespace, v.name, v.revision, v.status, v.description, v.chart_id,
-         v.chart_name, v.chart_version, v.chart_public, v.config_json, v.first_deployed_at, v.updated_at, r.id AS release_id, r.created_at AS release_created_at,
+         v.chart_name, v.chart_version, v.chart_public, v.config_json, v.defaults_hash, v.first_deployed_at, v.updated_at, r.id AS release_id, r.created_at AS release_created_at,
          p.operation AS p_operation, p.revision AS p_revision, p.base_revision AS p_base_revision, p.due_at AS p_due_at,
          p.outcome AS p_outcome, p.failure_reason AS p_failure_reason, p.reads_left AS p_reads_left
     FROM releases r
@@ -39,7 +39,7 @@ const SELECT = `
 
 function toRow(j: JoinedRow): CloudpodsReleaseRow {
   // values_json is not read: a RevisionHead has no effective values.
-  const { values: _values, ...latest } = rowToRevision({ ...j, values_json: '{}' })
+  const { values: _values, ...latest } = rowToRevision({ ...j, values_json: '{}', defaults_json: null })
   const pending =
     j.p_operation === null
       ? null

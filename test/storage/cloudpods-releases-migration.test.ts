@@ -63,7 +63,9 @@ describe('migration 008 (cloudpods releases)', () => {
       version: MIGRATIONS.length + 1,
       name: 'dangling',
       foreignKeysOff: true,
-      up: `INSERT INTO release_revisions VALUES ('p','cce','c','n','x',1,'DEPLOYED','','c','c','1',0,'{}','{}',0,0)`,
+      up: `INSERT INTO release_revisions (project_id, flavor, cluster_id, namespace, name, revision, status, description, chart_id, chart_name,
+             chart_version, chart_public, config_json, values_json, first_deployed_at, updated_at)
+           VALUES ('p','cce','c','n','x',1,'DEPLOYED','','c','c','1',0,'{}','{}',0,0)`,
     }
     expect(() => migrate(db, [...MIGRATIONS, dangling])).toThrow(/migration \d+ \(dangling\) failed: 1 row\(s\) break a foreign key/)
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)

@@ -55,9 +55,14 @@ describe('migrations', () => {
 
       const db = openDatabase(file)
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
-      // Migration 008 adds releases.id (null for CCE) and created_at (the first deployment).
-      const expected = (table: string, rows: unknown[]) => (table === 'releases' ? rows.map((r) => ({ ...(r as object), id: null, created_at: 1700000000000 })) : rows)
-      for (const [table, rows] of Object.entries(before)) expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toEqual(expected(table, rows))
+      // Every row keeps every column it had; 004 adds reference columns and moves chart defaults
+      // (charts.values_json) to chart_values, which its own test covers.
+      for (const [table, rows] of Object.entries(before)) {
+        const kept = rows.map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !(table === 'charts' && k === 'values_json'))))
+        expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toMatchObject(kept)
+      }
+      // 008 adds releases.id (null for CCE) and created_at (the first deployment).
+      expect(db.prepare('SELECT id, created_at FROM releases').all()).toEqual([{ id: null, created_at: 1700000000000 }])
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'cloudpods_%' ORDER BY name").pluck().all()
       expect(tables).toEqual(['cloudpods_chart_packages', 'cloudpods_clusters', 'cloudpods_namespaces', 'cloudpods_repo_charts', 'cloudpods_repos'])
       // The new tables work, foreign keys included.
@@ -87,7 +92,13 @@ describe('migration 005 (emulator clock)', () => {
         chart: { id: 'chart-1', name: 'demo', version: '1.0.0', public: false },
         config: { a: 1 }, values: { a: 1 }, firstDeployedAt: at, updatedAt: at,
       }
-      new SqliteReleaseRepository(old).apply(key, { insert: revision, updates: [], purge: false, pending: undefined, prune: [] })
+      // Written as schema 3 stored it (today's repository writes later columns).
+      old.prepare("INSERT INTO releases VALUES ('p', 'cce', 'c1', 'ns', 'web', 1)").run()
+      old
+        .prepare(
+          `INSERT INTO release_revisions VALUES ('p', 'cce', 'c1', 'ns', 'web', 1, 'DEPLOYED', 'Install complete', 'chart-1', 'demo', '1.0.0', 0, '{"a":1}', '{"a":1}', ${at.getTime()}, ${at.getTime()})`,
+        )
+        .run()
       old.close()
 
       const db = openDatabase(path)

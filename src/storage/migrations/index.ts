@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3'
 import { migration001 } from './001-releases.js'
 import { migration002 } from './002-pending-progression.js'
 import { migration003 } from './003-charts.js'
-import { migration004 } from './004-placeholder.js'
+import { migration004 } from './004-chart-values.js'
 import { migration005 } from './005-emulator-clock.js'
 import { migration006 } from './006-cloudpods-repos.js'
 import { migration007 } from './007-keystone-tokens.js'
@@ -19,7 +19,8 @@ import { migration008 } from './008-cloudpods-releases.js'
 export interface Migration {
   version: number
   name: string
-  up: string
+  /** SQL, or a function for steps that compute what SQL cannot (004 hashes rows); run in the step's transaction. */
+  up: string | ((db: Database.Database) => void)
   /** Run with foreign keys off, checked before commit (table rebuilds of a referenced table). */
   foreignKeysOff?: boolean
 }
@@ -44,7 +45,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     if (m.foreignKeysOff) db.pragma('foreign_keys = OFF')
     try {
       db.transaction(() => {
-        db.exec(m.up)
+        if (typeof m.up === 'string') db.exec(m.up)
+        else m.up(db)
         if (m.foreignKeysOff) {
           const broken = db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>
           if (broken.length > 0) throw new Error(`${broken.length} row(s) break a foreign key, e.g. ${broken[0]!.table} → ${broken[0]!.parent}`)
