@@ -62,6 +62,14 @@ export interface ReleaseRef {
   projectId?: string
 }
 
+/** A Cloudpods release: by id, or by name (narrowed by cluster and namespace, each an id or a name). */
+export interface CloudpodsReleaseRef {
+  dialect: 'cloudpods'
+  id: string
+  cluster?: string
+  namespace?: string
+}
+
 export interface TriggerResult {
   operation: Operation
   revision: number
@@ -99,9 +107,9 @@ export interface Emulator {
   }
   releases: {
     /** Ends the release's pending operation now, successfully. */
-    complete(ref: ReleaseRef): TriggerResult
+    complete(ref: ReleaseRef | CloudpodsReleaseRef): TriggerResult
     /** Ends it now as FAILED (Helm's "… failed: <reason>") or, with unknown, UNKNOWN. */
-    fail(ref: ReleaseRef, reason?: string, opts?: { unknown?: boolean }): TriggerResult
+    fail(ref: ReleaseRef | CloudpodsReleaseRef, reason?: string, opts?: { unknown?: boolean }): TriggerResult
   }
   /** The underlying control plane, Fastify app and services (releases, charts…), for anything not wrapped above. */
   control: ControlPlane
@@ -146,7 +154,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   let closing: Promise<void> | undefined
 
-  const trigger = (ref: ReleaseRef, outcome: 'succeed' | 'fail' | 'unknown', reason?: string): TriggerResult => {
+  const trigger = (ref: ReleaseRef | CloudpodsReleaseRef, outcome: 'succeed' | 'fail' | 'unknown', reason?: string): TriggerResult => {
+    if ('dialect' in ref) {
+      const { operation, release } = control.triggerCloudpods(ref, outcome, reason)
+      return { operation: operation.operation, revision: operation.revision, status: release?.status ?? null, description: release?.description ?? null }
+    }
     const key = {
       projectId: ref.projectId ?? config.defaultProjectId,
       flavor: ref.flavor ?? 'cce',

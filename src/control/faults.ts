@@ -17,7 +17,7 @@ import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
 import { ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
-import type { Flavor, Operation, ReleaseKey } from '../releases/release.js'
+import type { CceFlavor, Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
 import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
 
@@ -33,7 +33,7 @@ export interface RequestFacts {
   operations: string[]
   dialect: DialectName
   /** CCE or Autopilot; null where the dialect has no flavours. */
-  flavor: Flavor | null
+  flavor: CceFlavor | null
   path: string
   clusterId?: string | undefined
   namespace?: string | undefined
@@ -65,7 +65,7 @@ const DEFAULT_ERRORS: Record<number, [string, string]> = {
 export const DEFAULT_FAILURE_REASON = 'timed out waiting for the condition'
 
 /** The dialect whose releases a stored flavour holds (lifecycle rules have no request to ask). */
-const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce' }
+const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce', cloudpods: 'cloudpods' }
 
 const LIFECYCLE_NAMES: Record<Operation, string[]> = {
   install: ['install', 'create'],
@@ -152,7 +152,8 @@ export class FaultStore implements OutcomeSource {
     const facts: RequestFacts = {
       operations: LIFECYCLE_NAMES[operation],
       dialect: FLAVOR_DIALECT[key.flavor],
-      flavor: key.flavor,
+      // Flavours are CCE's (cce / autopilot); a Cloudpods release has none.
+      flavor: key.flavor === 'cloudpods' ? null : key.flavor,
       path: '',
       clusterId: key.clusterId,
       namespace: key.namespace,

@@ -6,9 +6,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
+import { cloudpodsStatus } from '../../cloudpods/release.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
 import {
+  CloudpodsTriggerParamsSchema,
+  CloudpodsTriggerQuerySchema,
+  CloudpodsTriggerResultSchema,
   AdvanceBodySchema,
   AdvanceResultSchema,
   ClockSchema,
@@ -45,7 +49,7 @@ export interface ControlRoutesOptions {
 
 const DEFAULT_JOURNAL_LIMIT = 100
 
-const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, clusterId: w.cluster_id, namespace: w.namespace })
+const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, dialect: w.dialect, clusterId: w.cluster_id, namespace: w.namespace })
 const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = async (app, opts) => {
@@ -155,6 +159,41 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
     )
   trigger('succeed')
   trigger('fail')
+
+  // Cloudpods releases are named as their users name them: by id, or by name (narrowed by cluster/namespace).
+  const cloudpodsTrigger = (outcome: 'succeed' | 'fail') =>
+    app.post(
+      `/cloudpods/releases/:id/${outcome === 'succeed' ? 'complete' : 'fail'}`,
+      {
+        schema: schema(
+          outcome === 'succeed'
+            ? "End a Cloudpods release's pending operation now, successfully"
+            : "End a Cloudpods release's pending operation now as failed (create_fail / failed / delete_fail) or unknown",
+          outcome === 'succeed' ? 'EmulatorCompleteCloudpodsRelease' : 'EmulatorFailCloudpodsRelease',
+          {
+            params: CloudpodsTriggerParamsSchema,
+            querystring: CloudpodsTriggerQuerySchema,
+            ...(outcome === 'fail' ? { body: FailBodySchema } : {}),
+            response: { 200: CloudpodsTriggerResultSchema, ...controlErrors },
+          },
+        ),
+      },
+      async (req) => {
+        const body = (req.body ?? {}) as { reason?: string; status?: 'FAILED' | 'UNKNOWN' }
+        const effective: 'succeed' | 'fail' | 'unknown' = outcome === 'succeed' ? 'succeed' : body.status === 'UNKNOWN' ? 'unknown' : 'fail'
+        const { operation, release } = control.triggerCloudpods({ id: req.params.id, ...req.query }, effective, body.reason)
+        return {
+          operation: operation.operation,
+          revision: operation.revision,
+          outcome: effective,
+          deleted: release === null,
+          // The trigger ended the pending work, so the status derives from the revision alone.
+          ...(release ? { status: cloudpodsStatus(release, null) } : {}),
+        }
+      },
+    )
+  cloudpodsTrigger('succeed')
+  cloudpodsTrigger('fail')
 
   app.get('/faults', { schema: schema('Fault rules, in evaluation order', 'EmulatorListFaults', { response: { 200: FaultListSchema } }) }, async () => ({
     seed: control.seed,
