@@ -15,7 +15,7 @@ const charts = new URL('../examples/charts', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'cce-bench-'))
 const seconds = Number(process.env.BENCH_SECONDS ?? 8)
 // stableChartId('nginx-demo', '1.0.0'): preloaded charts keep this id on every machine.
-const NGINX_DEMO_1_0_0 = '62c465a7-54cc-5f2b-aad1-92c7376b2115'
+const NGINX_DEMO_1_0_0 = '01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd'
 const hasWrk = (() => {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' })
