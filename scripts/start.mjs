@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: runs the built server in this process, building first only when dist/ is missing
-// or older than a source, so a start on a built checkout is as fast as the command itself. The
-// server runs here rather than in a child, so a signal sent to `npm start` (npm passes it on)
-// reaches the server directly and nothing is left behind on the port.
+// or older than a source, so a start on a built checkout is as fast as the command itself.
+// npm runs this under `sh -c`, and passes a SIGTERM sent to npm (CI's `kill $!`) to that shell,
+// which dies without passing it on: this process would be left serving on the port. So it
+// watches its parent, and stops as on SIGTERM (gracefully) when the shell is gone.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -32,5 +33,10 @@ if (built < 0 || newestSource() > built) {
     : spawnSync('npm', ['run', '--silent', 'build'], { cwd: path(''), stdio: ['ignore', 2, 'inherit'], shell: process.platform === 'win32' })
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
+
+const parent = process.ppid
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM')
+}, 100).unref()
 
 createRequire(import.meta.url)('../dist/bin.cjs')
