@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: runs the built server in this process, building first only when dist/ is missing
-// or older than a source, so a start on a built checkout is as fast as the command itself.
-// npm runs this under `sh -c`, and passes a SIGTERM sent to npm (CI's `kill $!`) to that shell,
-// which dies without passing it on: this process would be left serving on the port. So it
-// watches its parent, and stops as on SIGTERM (gracefully) when the shell is gone.
+// or older than a source, so a start on a built checkout is as fast as the command itself. The
+// server runs in this process: when npm is stopped, so is it (see src/npm-parent.ts).
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -33,10 +31,5 @@ if (built < 0 || newestSource() > built) {
     : spawnSync('npm', ['run', '--silent', 'build'], { cwd: path(''), stdio: ['ignore', 2, 'inherit'], shell: process.platform === 'win32' })
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
-
-const parent = process.ppid
-setInterval(() => {
-  if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM')
-}, 100).unref()
 
 createRequire(import.meta.url)('../dist/bin.cjs')

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Command line entry: parse configuration, start the server, stop cleanly on SIGTERM/SIGINT. */
 import { ConfigError, helpText, loadConfig } from './config.js'
+import { stopWhenNpmParentExits } from './npm-parent.js'
 import { createLogger, startServer } from './server.js'
 import { DatabaseFileError } from './storage/db.js'
 import { VERSION } from './version.js'
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  stopWhenNpmParentExits(() => stop('SIGTERM'))
   return -1
 }
 

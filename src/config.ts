@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
+import { exampleCharts } from './example-charts.js'
 import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
 import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
 import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
@@ -199,8 +200,8 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     flag: 'charts',
     env: 'CCE_EMULATOR_CHARTS',
     default: '',
-    help: 'folder of chart packages (.tgz) to load at start into the default project (CCE and Autopilot), with ids derived from name and version',
-    parse: (s) => (s === '' ? null : s),
+    help: 'folder of chart packages (.tgz) to load at start into the default project (CCE and Autopilot), with ids derived from name and version; @examples: the example charts shipped with the package',
+    parse: (s) => (s === '' ? null : s === '@examples' ? exampleCharts : s),
   },
   chartMaxBytes: {
     flag: 'chart-max-bytes',
