@@ -25,9 +25,9 @@ const hasWrk = (() => {
   }
 })()
 
-function start(args) {
+function start(args, entry = [cli]) {
   const t0 = performance.now()
-  const proc = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   return new Promise((resolve, reject) => {
     const onData = async (b) => {
@@ -47,14 +47,23 @@ function start(args) {
 
 const stop = (proc) => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM') })
 
+// The yardstick: a bare Node http server's first answer, measured the same way, runs interleaved
+// with the emulator's so both see the same load. The budget is 1.5x.
+const BARE = "const s=require('node:http').createServer((q,r)=>r.end('{}')).listen(0,'127.0.0.1',()=>console.log(JSON.stringify({url:'http://127.0.0.1:'+s.address().port})))"
 const startups = []
+const bare = []
 for (let i = 0; i < 21; i++) {
+  const b = await start(['-e', BARE], [])
+  bare.push(b.readyMs)
+  await stop(b.proc)
   const s = await start(['--port', '0', '--db', join(dir, `start-${i}.db`)])
   startups.push(s.readyMs)
   await stop(s.proc)
 }
 startups.sort((a, b) => a - b)
+bare.sort((a, b) => a - b)
 console.log(`start-up to a ready health check (file db, 21 runs): median ${startups[10].toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups[20].toFixed(0)} ms`)
+console.log(`bare node http server's first answer: median ${bare[10].toFixed(0)} ms; emulator / bare: ${(startups[10] / bare[10]).toFixed(2)}x (budget 1.5x)`)
 
 const s = await start(['--port', '0', '--db', join(dir, 'load.db'), '--charts', charts])
 const headers = { 'x-auth-token': 'bench', 'content-type': 'application/json' }

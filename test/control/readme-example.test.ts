@@ -1,6 +1,6 @@
 /** The README's startEmulator example, verbatim apart from the import path: the docs must run. */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { startEmulator, type Emulator } from '../../src/index.js'
+import { exampleCharts, startEmulator, type Emulator } from '../../src/index.js'
 
 let emu: Emulator
 beforeAll(async () => {
@@ -8,10 +8,10 @@ beforeAll(async () => {
   emu = await startEmulator({
     seed: 1,
     operations: { install: { mode: 'time', delay_ms: 30_000 } },
-    config: { charts: 'examples/charts' }, // preloaded under stable ids; a reset keeps preloaded charts
+    charts: exampleCharts, // the package's example charts, under stable ids; a reset keeps them
   })
 })
-afterAll(() => emu.close())
+afterAll(() => emu?.close()) // emu is unset if the start failed: report that, not a TypeError
 beforeEach(() => emu.reset())
 
 const headers = { 'content-type': 'application/json', 'x-auth-token': 'x' }
