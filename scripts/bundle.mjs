@@ -41,7 +41,8 @@ await build({
   entryPoints: [dist('index.js')],
   outfile: dist('index.cjs'),
   packages: 'external',
-  define: { 'import.meta.url': '__bundleUrl' },
+  // As the CLI bundle: code that finds a worker script beside itself finds the bundled one (dist/).
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
 })
 rmSync(dist('types-cjs'), { recursive: true, force: true })
 for (const file of readdirSync(dist(''), { recursive: true })) {
