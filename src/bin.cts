@@ -52,10 +52,14 @@ function runWithCodeCache(): void {
   const run = script.runInThisContext() as (...args: unknown[]) => void
   run.call(mod.exports, mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle))
 
-  if (!cachedData || script.cachedDataRejected) {
+  // Only a run that served is worth keeping: a cache written by --version would be valid, so kept
+  // for good, yet hold almost nothing the server needs.
+  const informational = process.argv.slice(2).some((a) => ['--help', '-h', '--version', '-v'].includes(a))
+  if ((!cachedData || script.cachedDataRejected) && !informational) {
     // On the way out, so the cache holds every function this run compiled (the build warms it
     // with one start and stop: see scripts/bundle.mjs). A rename keeps concurrent writers whole.
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      if (code !== 0) return
       try {
         const tmp = `${cacheFile}.${process.pid}`
         writeFileSync(tmp, script.createCachedData())
