@@ -35,6 +35,8 @@ function start(args, entry = [cli]) {
       const m = /"url":"(http:[^"]+)"/.exec(out)
       if (!m) return
       proc.stdout.off('data', onData)
+      // Keep draining: at the default level every request logs a line, and a full pipe would stall the server.
+      proc.stdout.resume()
       const res = await fetch(`${m[1]}/_emulator/health`)
       await res.text()
       if (res.status !== 200) return reject(new Error(`health answered ${res.status}`))
