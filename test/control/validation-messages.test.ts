@@ -92,4 +92,9 @@ describe('in process', () => {
     emu = await startEmulator()
     expect(() => emu!.faults.add({ match: { operation: 'upgarde' }, lifecycle: { outcome: 'fail' } })).toThrow(/allowed: create, install/)
   })
+
+  it('a charts folder that is not there is named as resolved, with the way to the bundled examples', async () => {
+    await expect(startEmulator({ charts: 'no/such/charts' })).rejects.toThrow(`--charts no/such/charts (${process.cwd()}/no/such/charts): cannot read the folder`)
+    await expect(startEmulator({ charts: 'no/such/charts' })).rejects.toThrow(/--charts @examples \(in process: charts: exampleCharts\)/)
+  })
 })
