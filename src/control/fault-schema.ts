@@ -13,6 +13,34 @@ export const FLAVOR_NAMES = ['cce', 'autopilot'] as const
 const Dialect = Type.Union(DIALECT_NAMES.map((d) => Type.Literal(d)), { description: 'The API a request speaks: cce (CCE and Autopilot) or cloudpods' })
 const Flavor = Type.Union(FLAVOR_NAMES.map((f) => Type.Literal(f)), { description: 'CCE or Autopilot (from the path prefix)' })
 
+/** Operation names a fault rule matches on, besides a route's operationId. */
+export const FAULT_OPERATION_NAMES = ['create', 'install', 'list', 'show', 'update', 'upgrade', 'rollback', 'delete', 'uninstall', 'history', 'perform'] as const
+
+/**
+ * Every emulated route's operationId (match is case-insensitive). test/unit/fault-operations.test.ts
+ * keeps this equal to openapi/openapi.json: a new route adds its id here.
+ */
+export const FAULT_OPERATION_IDS = [
+  'CreateRelease', 'ListReleases', 'ShowRelease', 'UpdateRelease', 'DeleteRelease', 'ShowReleaseHistory',
+  'CreateAutopilotRelease', 'ListAutopilotReleases', 'ShowAutopilotRelease', 'UpdateAutopilotRelease', 'DeleteAutopilotRelease', 'ShowAutopilotReleaseHistory',
+  'UploadChart', 'ListCharts', 'ShowChart', 'UpdateChart', 'DeleteChart', 'DownloadChart', 'ShowChartValues', 'ShowUserChartsQuotas',
+  'UploadAutopilotChart', 'ListAutopilotCharts', 'ShowAutopilotChart', 'UpdateAutopilotChart', 'DeleteAutopilotChart', 'DownloadAutopilotChart',
+  'ShowAutopilotChartValues', 'ShowAutopilotUserChartsQuotas',
+  'cloudpodsListRepos', 'cloudpodsCreateRepo', 'cloudpodsGetRepo', 'cloudpodsDeleteRepo', 'cloudpodsSyncRepo', 'cloudpodsListCharts', 'cloudpodsGetChart',
+  'cloudpodsListReleases', 'cloudpodsCreateRelease', 'cloudpodsShowRelease', 'cloudpodsLegacyUpgradeRelease', 'cloudpodsUpdateRelease', 'cloudpodsDeleteRelease',
+  'cloudpodsUpgradeRelease', 'cloudpodsReleaseHistory', 'cloudpodsRollbackRelease', 'cloudpodsReleaseSpec', 'cloudpodsReleaseAction',
+  'KeystoneIssueToken',
+] as const
+
+const KNOWN_OPERATIONS = new Set<string>([...FAULT_OPERATION_NAMES, ...FAULT_OPERATION_IDS.map((id) => id.toLowerCase())])
+
+/** Null when every name is one a request can carry; else the message naming the first unknown one. */
+export function unknownOperation(names: readonly string[]): string | null {
+  const bad = names.find((n) => !KNOWN_OPERATIONS.has(n.toLowerCase()))
+  if (bad === undefined) return null
+  return `"${bad}" is not an operation a request can have, so the rule could never fire; allowed: ${FAULT_OPERATION_NAMES.join(', ')}, or a route operationId: ${FAULT_OPERATION_IDS.join(', ')}`
+}
+
 export const FaultMatchSchema = Type.Object(
   {
     operation: Type.Optional(

@@ -19,7 +19,7 @@ import { ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
 import type { CceFlavor, Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
-import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
+import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, unknownOperation, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
 
 /** The HTTP dialect a request speaks (src/wire/<name>/). */
 export type DialectName = (typeof DIALECT_NAMES)[number]
@@ -210,7 +210,12 @@ export class FaultStore implements OutcomeSource {
     if (lifecycle && !['fail', 'stick', 'unknown'].includes(lifecycle.outcome)) throw new FaultRuleError('lifecycle.outcome must be fail, stick or unknown')
     const { operation, ...rest } = input.match ?? {}
     const match: FaultRule['match'] = { ...rest }
-    if (operation !== undefined) match.operation = (typeof operation === 'string' ? [operation] : operation).map((o) => o.toLowerCase())
+    if (operation !== undefined) {
+      const names = typeof operation === 'string' ? [operation] : operation
+      const unknown = unknownOperation(names)
+      if (unknown) throw new FaultRuleError(unknown, 'match.operation')
+      match.operation = names.map((o) => o.toLowerCase())
+    }
     return {
       id: input.id ?? `f${this.#nextId++}`,
       match,

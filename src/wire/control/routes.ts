@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
 import { cloudpodsStatus } from '../../cloudpods/release.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
+import { useDescriptiveValidation } from './validation-messages.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
 import {
   CloudpodsTriggerParamsSchema,
@@ -54,6 +55,7 @@ const num = (s: string | undefined): number | undefined => (s === undefined ? un
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = async (app, opts) => {
   const { control } = opts
+  useDescriptiveValidation(app)
   // The control plane follows CCE's conventions: X-Project-Id is the default project of a trigger,
   // and a repeated query key keeps its first value.
   app.addHook('onRequest', cceRequestHook())
