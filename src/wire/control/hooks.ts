@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
 import { clipBody, redactHeaders, type Journal } from '../../control/journal.js'
 import { mapCceError } from '../cce/error-map.js'
+import { updateActionOf } from '../cce/release-schemas.js'
 import { WireError } from '../errors.js'
 
 export const CONTROL_PREFIX = '/_emulator'
@@ -45,8 +46,8 @@ export function operationOf(req: FastifyRequest): string | null {
   if (typeof opId !== 'string') return null
   const base = RELEASE_OPERATIONS[opId.replace('Autopilot', '')]
   if (base === 'update') {
-    const action = (req.body as { action?: unknown } | undefined)?.action
-    return action === 'rollback' ? 'rollback' : action === 'upgrade' ? 'upgrade' : 'update'
+    // An update the route will refuse (unknown action) stays the generic 'update'.
+    return updateActionOf((req.body as { action?: unknown } | undefined)?.action) ?? 'update'
   }
   return base ?? kebab(opId.replace('Autopilot', ''))
 }
