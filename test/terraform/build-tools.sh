@@ -16,17 +16,25 @@ PROVIDER=github.com/huaweicloud/terraform-provider-huaweicloud@v1.95.0
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$root/.cache/terraform
 
-built() { [ -x "$1" ] && [ "$(cat "$1.stamp" 2>/dev/null)" = "$2" ]; }
+# What each binary is built from, where it goes, and the version stamp its release build sets
+# (.goreleaser files): without them tofu calls itself 1.12.6-dev and the provider has no version.
+target() {
+  case "$1" in
+    tofu) ref=$TOFU pkg=./cmd/tofu out=$cache/bin/tofu x=github.com/opentofu/opentofu/version.dev=no ;;
+    provider) ref=$PROVIDER pkg=. out=$cache/provider/terraform-provider-huaweicloud
+      x=github.com/huaweicloud/terraform-provider-huaweicloud/huaweicloud.Version=${PROVIDER##*@v} ;;
+    *) return 1 ;;
+  esac
+}
+# A binary is reused when its stamp names what it was built from and with.
+built() { target "$1" && [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$ref $x" ]; }
 
 case "${1:-}" in
-  tofu) ref=$TOFU pkg=./cmd/tofu out=$cache/bin/tofu ;;
-  provider) ref=$PROVIDER pkg=. out=$cache/provider/terraform-provider-huaweicloud ;;
-  --check)
-    built "$cache/bin/tofu" "$TOFU" && built "$cache/provider/terraform-provider-huaweicloud" "$PROVIDER"
-    exit ;;
+  --check) built tofu && built provider; exit ;;
+  tofu | provider) target "$1" ;;
   *) echo "usage: $0 tofu|provider|--check" >&2; exit 2 ;;
 esac
-if built "$out" "$ref"; then echo "$out is up to date ($ref)"; exit 0; fi
+if built "$1"; then echo "$out is up to date ($ref)"; exit 0; fi
 
 export GOMODCACHE=$cache/mod GOCACHE=$cache/build GOPATH=$cache/path GOTOOLCHAIN=local
 # -buildvcs=false: the copied sources sit inside this repository's checkout, whose git metadata is
@@ -49,8 +57,8 @@ if [ ! -f "$src/go.mod" ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-# -s -w: no symbol tables, which makes the link of the huge provider markedly lighter.
-(cd "$src" && go build -trimpath -ldflags='-s -w' -o "$out.tmp" "$pkg")
+# -s -w (no symbol tables), as the release builds: it makes the link of the provider much lighter.
+(cd "$src" && go build -trimpath -ldflags="-s -w -X $x" -o "$out.tmp" "$pkg")
 mv "$out.tmp" "$out"
-echo "$ref" > "$out.stamp"
+echo "$ref $x" > "$out.stamp"
 echo "built $out ($ref)"
