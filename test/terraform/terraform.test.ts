@@ -238,7 +238,10 @@ describe.skipIf(tools.skip !== undefined)('Terraform: OpenTofu 1.12.6 + huaweicl
     await editMain('replicaCount = 3', 'replicaCount = 4')
     const failed = await tofu('apply', '-auto-approve', '-input=false')
     expect(failed.code).toBe(1)
-    expect(failed.stderr).toContain('Update release is forbidden')
+    // golangsdk words every 409 the same and drops the body (CCE's error_msg, the request id).
+    expect(failed.stderr).toContain('error updating CCE release: The request could not be processed due to conflict in the request')
+    expect(failed.stderr).not.toContain('Update release is forbidden')
+    expect((await providerRequests()).filter((e) => e.fault === 'tf-409').map((e) => [e.method, e.path, e.status])).toEqual([['PUT', CCE_RELEASE, 409]])
     expect(JSON.parse((await api('GET', CCE_RELEASE)).body.values)).toMatchObject({ replicaCount: 3 })
 
     expect(JSON.parse((await state('huaweicloud_cce_release.web')).values_json)).toEqual({ replicaCount: 4 })
