@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$root/.cache/terraform
 
 # What each binary is built from, where it goes, and the version stamp its release build sets
-# (.goreleaser files): without them tofu calls itself 1.12.6-dev and the provider has no version.
+# (.goreleaser files): without it tofu calls itself 1.12.6-dev and the provider's Version is empty.
 target() {
   case "$1" in
     tofu) ref=$TOFU pkg=./cmd/tofu out=$cache/bin/tofu x=github.com/opentofu/opentofu/version.dev=no ;;
