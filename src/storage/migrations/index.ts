@@ -10,6 +10,8 @@ import { migration004 } from './004-chart-values.js'
 import { migration005 } from './005-emulator-clock.js'
 import { migration006 } from './006-cloudpods-repos.js'
 import { migration007 } from './007-keystone-tokens.js'
+import { migration008 } from './008-placeholder.js'
+import { migration009 } from './009-release-filter-indexes.js'
 
 export interface Migration {
   version: number
@@ -18,7 +20,7 @@ export interface Migration {
   up: string | ((db: Database.Database) => void)
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {
