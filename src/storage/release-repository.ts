@@ -110,6 +110,8 @@ const LATEST_CACHE_SIZE = 20_000
 const HISTORY_CACHE_SIZE = 1_000
 /** Distinct list queries (scope × filter) kept in memory. */
 const LIST_CACHE_SIZE = 1_000
+/** Releases held by cached lists, all lists together: 100,000 releases in 1,000 cached lists would pin them all. */
+const LIST_CACHE_ITEMS = 20_000
 /** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
 const DEFAULTS_CACHE_SIZE = 64
 
@@ -155,6 +157,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   /** scope → filter → the list, or TOO_LONG for `limit`. */
   readonly #lists = new Map<string, Map<string, { limit: number; list: Revision[] | typeof TOO_LONG }>>()
   #listCount = 0
+  #listItems = 0
   readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
   /**
    * Never later than the earliest due time stored (null: nothing due by time), and `counting`
@@ -295,9 +298,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     if (this.#cacheable) {
       let byFilter = this.#lists.get(sk)
       if (!byFilter) this.#lists.set(sk, (byFilter = new Map()))
-      if (!byFilter.has(fk)) this.#listCount += 1
+      const old = byFilter.get(fk)
+      if (old) this.#listItems -= itemsOf(old.list)
+      else this.#listCount += 1
       byFilter.set(fk, { limit: max, list })
-      if (this.#listCount > LIST_CACHE_SIZE) this.#evictList()
+      this.#listItems += itemsOf(list)
+      while ((this.#listCount > LIST_CACHE_SIZE || this.#listItems > LIST_CACHE_ITEMS) && this.#lists.size > 0) this.#evictList()
     }
     return list === TOO_LONG ? null : list
   }
@@ -327,10 +333,11 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   #evictList(): void {
     for (const [sk, byFilter] of this.#lists) {
-      const first = byFilter.keys().next()
+      const first = byFilter.entries().next()
       if (!first.done) {
-        byFilter.delete(first.value)
+        byFilter.delete(first.value[0])
         this.#listCount -= 1
+        this.#listItems -= itemsOf(first.value[1].list)
       }
       if (byFilter.size === 0) this.#lists.delete(sk)
       return
@@ -471,11 +478,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.#history.delete(id)
     const byFilter = this.#lists.get(scopeKey(key))
     if (!byFilter) return
-    for (const fk of byFilter.keys()) {
+    for (const [fk, entry] of byFilter) {
       const namespace = fk.slice(0, fk.indexOf('\u0000'))
       if (namespace === '' || namespace === key.namespace) {
         byFilter.delete(fk)
         this.#listCount -= 1
+        this.#listItems -= itemsOf(entry.list)
       }
     }
   }
@@ -485,9 +493,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.#history.clear()
     this.#lists.clear()
     this.#listCount = 0
+    this.#listItems = 0
     this.#work = null
   }
 }
+
+const itemsOf = (list: Revision[] | typeof TOO_LONG): number => (list === TOO_LONG ? 0 : list.length)
 
 type FilterShape = 'all' | 'namespace' | 'chart' | 'both'
 

@@ -27,8 +27,8 @@ import {
 
 /** Lists up to this long are answered whole (and kept); longer ones are streamed page by page. */
 export const WHOLE_LIST_MAX = 1000
-/** Releases per page of a streamed list (about 400 KB): one page is read per turn of the event loop. */
-export const LIST_PAGE = 500
+/** Releases per page of a streamed list (about 80 KB): one page is read per turn of the event loop, so other clients wait at most one page. */
+export const LIST_PAGE = 100
 
 export interface ReleaseRoutesOptions {
   flavor: Flavor
