@@ -1,104 +1,277 @@
 #!/usr/bin/env node
-// `npm run bench`: measures the standing budgets on this machine against the bundled CLI:
-//   - start-up: spawn → first 200 from /_emulator/health, file database, median of 21 runs;
-//   - show / list requests per second on a file database with 50 releases, 10 connections.
-// The load comes from wrk when it is on PATH (C, light on the shared CPU: Debian package wrk),
-// else from autocannon (a dev dependency, which itself needs most of a core).
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+// `npm run bench` (and `npm run bench -- --scale`): every performance budget of issue 11, each
+// printed next to a bare Fastify 5 server measured in the same run on the same machine. The
+// machine is shared, so rounds are interleaved (bare, emulator, bare, emulator…) and medians kept.
+//
+//   node scripts/bench.mjs [--scale] [--rounds N] [--seconds S] [--releases N]
+//
+// Load: wrk -t1 -c50 (Debian package wrk; C, light on the shared CPU). The bare servers are this
+// file started again with --serve-bare (Fastify 5 sending the very bytes the emulator answered)
+// or --serve-node (a bare node http server, for start-up).
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 
-const cli = new URL('../dist/bin.cjs', import.meta.url).pathname
-const charts = new URL('../examples/charts', import.meta.url).pathname
-const dir = mkdtempSync(join(tmpdir(), 'cce-bench-'))
-const seconds = Number(process.env.BENCH_SECONDS ?? 8)
-// stableChartId('nginx-demo', '1.0.0'): preloaded charts keep this id on every machine.
-const NGINX_DEMO_1_0_0 = '01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd'
-const hasWrk = (() => {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch (err) {
-    return err.status === 1 // wrk --version exits 1 after printing its version
+const argv = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : dflt
+}
+
+if (argv[0] === '--serve-node') {
+  const server = http.createServer((_req, res) => res.end('{"status":"ok"}'))
+  server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}` })))
+} else if (argv[0] === '--serve-bare') {
+  const { default: Fastify } = await import('fastify')
+  const bodies = JSON.parse(readFileSync(argv[1], 'utf8'))
+  const app = Fastify({ logger: false })
+  const buffers = new Map(Object.entries(bodies).map(([k, v]) => [k, Buffer.from(v)]))
+  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/b/:label', async (req, reply) => reply.type('application/json').send(buffers.get(req.params.label)))
+  app.post('/create', async (req, reply) => reply.code(201).type('application/json').send(buffers.get('create')))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  console.log(JSON.stringify({ url: `http://127.0.0.1:${app.server.address().port}` }))
+} else {
+  await main()
+}
+
+async function main() {
+  const SCALE = argv.includes('--scale')
+  const ROUNDS = Number(opt('rounds', SCALE ? 3 : 5))
+  const SECONDS = Number(opt('seconds', 3))
+  const RELEASES = Number(opt('releases', 100_000))
+  const cli = new URL('../dist/bin.cjs', import.meta.url).pathname
+  const self = new URL(import.meta.url).pathname
+  const charts = new URL('../examples/charts', import.meta.url).pathname
+  const dir = mkdtempSync(join(tmpdir(), 'cce-bench-'))
+  // stableChartId('nginx-demo', '1.0.0') (UUID v5): preloaded charts keep this id everywhere.
+  const NGINX = '01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd'
+  const headers = { 'x-auth-token': 'bench', 'content-type': 'application/json' }
+  const procs = new Set()
+  process.on('exit', () => { for (const p of procs) p.kill('SIGKILL') })
+
+  const spawnServer = (args) => {
+    const t0 = performance.now()
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    procs.add(proc)
+    let out = ''
+    return new Promise((resolve, reject) => {
+      const onData = async (b) => {
+        out += b
+        const m = /"url":"(http:[^"]+)"/.exec(out)
+        if (!m) return
+        proc.stdout.off('data', onData)
+        proc.stdout.resume()
+        const res = await fetch(`${m[1]}${args.includes('--serve-node') ? '/' : args.includes('--serve-bare') ? '/health' : '/_emulator/health'}`)
+        await res.text()
+        if (res.status !== 200) return reject(new Error(`health answered ${res.status}`))
+        resolve({ url: m[1], proc, readyMs: performance.now() - t0 })
+      }
+      proc.stdout.on('data', onData)
+      proc.once('exit', (code) => reject(new Error(`exited ${code}`)))
+    })
   }
-})()
+  const stop = (proc, signal = 'SIGTERM') => new Promise((r) => { proc.once('exit', r); proc.kill(signal); procs.delete(proc) })
+  const emulator = (db, extra = []) => spawnServer([cli, '--port', '0', '--db', db, '--charts', charts, ...extra])
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+  const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
-function start(args, entry = [cli]) {
-  const t0 = performance.now()
-  const proc = spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let out = ''
-  return new Promise((resolve, reject) => {
-    const onData = async (b) => {
-      out += b
-      const m = /"url":"(http:[^"]+)"/.exec(out)
-      if (!m) return
-      proc.stdout.off('data', onData)
-      // Keep draining: at the default level every request logs a line, and a full pipe would stall the server.
-      proc.stdout.resume()
-      const res = await fetch(`${m[1]}/_emulator/health`)
-      await res.text()
-      if (res.status !== 200) return reject(new Error(`health answered ${res.status}`))
-      resolve({ url: m[1], proc, readyMs: performance.now() - t0 })
+  const lua = (name, text) => { const p = join(dir, name); writeFileSync(p, text); return p }
+  const hdr = `wrk.headers["x-auth-token"] = "bench"\nwrk.headers["content-type"] = "application/json"\n`
+  // Each create names a release never used before: a per-run prefix and a counter.
+  const createLua = lua('create.lua', `${hdr}wrk.method = "POST"
+local n = 0
+local prefix = "x"
+function init(args) prefix = args[1] end
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"name":"' .. prefix .. '-' .. n .. '","namespace":"load","version":"1.0.0","chart_id":"${NGINX}","values":{"replicaCount":1,"image":{"tag":"v1"}}}')
+end
+`)
+  const randomLua = (file, pathOf) => lua(file, `${hdr}math.randomseed(os.time())
+local base = ""
+function init(args) base = args[1] end
+request = function() return wrk.format(nil, base .. ${pathOf}) end
+`)
+
+  function wrk(url, { script, args = [], conns = 50, seconds = SECONDS } = {}) {
+    const cmd = ['-t1', `-c${conns}`, `-d${seconds}s`, '--latency', '-H', 'x-auth-token: bench', ...(script ? ['-s', script] : []), url, ...(args.length ? ['--', ...args] : [])]
+    return new Promise((resolve, reject) => {
+      execFile('wrk', cmd, { encoding: 'utf8' }, (err, out) => {
+        if (err) return reject(err)
+        const ms = (s) => { const m = /([\d.]+)(us|ms|s)/.exec(s); return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN }
+        resolve({
+          rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+          p99: ms(/99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+          errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0),
+        })
+      })
+    })
+  }
+
+  async function call(url, method = 'GET', body) {
+    const res = await fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) })
+    const text = await res.text()
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`)
+    return text
+  }
+
+  /** Loads n releases through the API, `inflight` requests at a time, over keep-alive. */
+  async function load(base, n, nameOf, inflight = 32) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: inflight })
+    let next = 0
+    const one = (i) => new Promise((resolve, reject) => {
+      const { name, namespace } = nameOf(i)
+      const body = JSON.stringify({ name, namespace, version: '1.0.0', chart_id: NGINX, values: { replicaCount: i % 5, image: { tag: `v${i % 7}` } } })
+      const req = http.request(`${base}`, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume()
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create ${name}: ${res.statusCode}`))))
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+    await Promise.all(Array.from({ length: inflight }, async () => { while (next < n) await one(next++) }))
+    agent.destroy()
+  }
+
+  const rows = []
+  const report = (label, emu, bare, target, note = '') => {
+    const ratio = bare ? emu.rps / bare.rps : NaN
+    rows.push({ label, emu, bare, ratio, target, note })
+    const b = bare ? `bare ${Math.round(bare.rps)} req/s p99 ${bare.p99.toFixed(1)} ms → ${ratio.toFixed(2)}x` : ''
+    console.log(`${label.padEnd(44)} ${String(Math.round(emu.rps)).padStart(6)} req/s p99 ${emu.p99.toFixed(1).padStart(6)} ms${emu.errors ? ` (${emu.errors} errors)` : ''}  ${b}  [target ${target}]${note ? ` ${note}` : ''}`)
+  }
+  const med = (runs) => ({ rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((a, r) => a + r.errors, 0) })
+
+  /** Start-up: spawn → first 200, medians of `n` alternating runs against a bare node http server. */
+  async function startup(n, emuArgs) {
+    const node = []
+    const emu = []
+    for (let i = 0; i < n; i++) {
+      const b = await spawnServer([self, '--serve-node'])
+      node.push(b.readyMs)
+      await stop(b.proc)
+      const e = await spawnServer(emuArgs(i))
+      emu.push(e.readyMs)
+      await stop(e.proc)
     }
-    proc.stdout.on('data', onData)
-    proc.once('exit', (code) => reject(new Error(`exited ${code}`)))
-  })
-}
-
-const stop = (proc) => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM') })
-
-// The yardstick: a bare Node http server's first answer, measured the same way, runs interleaved
-// with the emulator's so both see the same load. The budget is 1.5x.
-const BARE = "const s=require('node:http').createServer((q,r)=>r.end('{}')).listen(0,'127.0.0.1',()=>console.log(JSON.stringify({url:'http://127.0.0.1:'+s.address().port})))"
-const startups = []
-const bare = []
-for (let i = 0; i < 21; i++) {
-  const b = await start(['-e', BARE], [])
-  bare.push(b.readyMs)
-  await stop(b.proc)
-  const s = await start(['--port', '0', '--db', join(dir, `start-${i}.db`)])
-  startups.push(s.readyMs)
-  await stop(s.proc)
-}
-startups.sort((a, b) => a - b)
-bare.sort((a, b) => a - b)
-console.log(`start-up to a ready health check (file db, 21 runs): median ${startups[10].toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups[20].toFixed(0)} ms`)
-console.log(`bare node http server's first answer: median ${bare[10].toFixed(0)} ms; emulator / bare: ${(startups[10] / bare[10]).toFixed(2)}x (budget 1.5x)`)
-
-const s = await start(['--port', '0', '--db', join(dir, 'load.db'), '--charts', charts])
-const headers = { 'x-auth-token': 'bench', 'content-type': 'application/json' }
-const base = `${s.url}/cce/cam/v3/clusters/bench/releases`
-for (let i = 0; i < 50; i++) {
-  const body = { name: `app-${i}`, namespace: 'default', version: '1.0.0', chart_id: NGINX_DEMO_1_0_0, values: { replicaCount: i, image: { tag: 'v1' } } }
-  const res = await fetch(base, { method: 'POST', headers, body: JSON.stringify(body) })
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`)
-}
-const single = { name: 'solo', namespace: 'single', version: '1.0.0', chart_id: NGINX_DEMO_1_0_0, values: {} }
-await fetch(base, { method: 'POST', headers, body: JSON.stringify(single) })
-
-async function load(url) {
-  if (hasWrk) {
-    const out = execFileSync('wrk', ['-t1', '-c10', `-d${seconds}s`, '--latency', '-H', 'x-auth-token: bench', url], { encoding: 'utf8' })
-    const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]
-    const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1]
-    const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0'
-    return `${Math.round(Number(rps))} req/s, p99 ${p99}, ${errors} non-2xx`
+    const e = median(emu)
+    const b = median(node)
+    console.log(`start-up to first answer (median of ${n})             emulator ${e.toFixed(0)} ms, bare node http ${b.toFixed(0)} ms → ${(e / b).toFixed(2)}x  [target < 1.5x]`)
   }
-  const r = await autocannon({ url, connections: 10, duration: seconds, headers })
-  return `${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${r.non2xx + r.errors} errors`
-}
 
-console.log(`load generator: ${hasWrk ? 'wrk -t1 -c10' : 'autocannon, 10 connections'}, ${seconds} s each`)
-for (const [label, url] of [
-  ['show', `${s.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`],
-  ['list, filtered to 1 release', `${base}?namespace=single&chart_id=${NGINX_DEMO_1_0_0}`],
-  ['list, filter matching none', `${base}?namespace=other`],
-  ['list, 50 releases (38 KB)', `${base}?namespace=default`],
-  ['history', `${s.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7/history`],
-]) {
-  console.log(`${label}: ${await load(url)}`)
+  console.log(`bench: wrk -t1 -c50 -d${SECONDS}s per run, ${ROUNDS} interleaved rounds (bare Fastify 5, emulator), medians; ${new Date().toISOString()}`)
+  if (!SCALE) {
+    await startup(15, (i) => [cli, '--port', '0', '--db', join(dir, `start-${i}.db`)])
+    const s = await emulator(join(dir, 'load.db'))
+    const base = `${s.url}/cce/cam/v3/clusters/bench/releases`
+    const item = (name) => `${s.url}/cce/cam/v3/clusters/bench/namespace/default/releases/${name}`
+    await load(base, 50, (i) => ({ name: `app-${i}`, namespace: 'default' }), 4)
+    // app-7 gets a history of 5 revisions.
+    for (let v = 0; v < 4; v++) await call(item('app-7'), 'PUT', { action: 'upgrade', chart_id: NGINX, values: { replicaCount: v } })
+    await call(`${base}?namespace=default`)
+    const cases = [
+      ['show', item('app-7'), '≥ 0.6x'],
+      ['list, 50 releases', `${base}?namespace=default`, '≥ 0.5x'],
+      ['history (5 revisions)', `${item('app-7')}/history`, '≥ 0.4x'],
+      ['show_resources', `${item('app-7')}?show_resources=true`, '≥ 0.4x'],
+    ]
+    const bodies = {}
+    for (const [label, url] of cases) bodies[label] = await call(url)
+    bodies.create = await call(base, 'POST', { name: 'probe', namespace: 'probe', version: '1.0.0', chart_id: NGINX, values: { replicaCount: 1, image: { tag: 'v1' } } })
+    for (const [label, body] of Object.entries(bodies)) console.log(`  ${label}: ${Buffer.byteLength(body)} bytes`)
+    writeFileSync(join(dir, 'bodies.json'), JSON.stringify(Object.fromEntries(Object.entries(bodies).map(([k, v]) => [k.replace(/\W+/g, '_'), v]))))
+    const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
+    const runs = new Map()
+    const add = (k, r) => runs.set(k, [...(runs.get(k) ?? []), r])
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [label, url] of cases) {
+        add(`bare ${label}`, await wrk(`${bare.url}/b/${label.replace(/\W+/g, '_')}`))
+        add(label, await wrk(url))
+      }
+      add('bare create', await wrk(`${bare.url}/create`, { script: createLua, args: [`b${round}`] }))
+      add('create', await wrk(base, { script: createLua, args: [`c${round}`] }))
+      // Reads next to a full create load: both at 50 connections, at once.
+      const [mixed] = await Promise.all([wrk(item('app-7')), wrk(base, { script: createLua, args: [`m${round}`] })])
+      add('show next to creates', mixed)
+    }
+    for (const [label, , target] of cases) report(label, med(runs.get(label)), med(runs.get(`bare ${label}`)), target)
+    report('create (file db, durable)', med(runs.get('create')), med(runs.get('bare create')), '≥ 5000/s, p99 < 50 ms')
+    const alone = med(runs.get('show'))
+    const mixed = med(runs.get('show next to creates'))
+    report('show next to a full create load', mixed, null, '≥ 0.5x show alone', `→ ${(mixed.rps / alone.rps).toFixed(2)}x show alone`)
+    await stop(bare.proc)
+    await stop(s.proc)
+  } else {
+    const db = join(dir, 'scale.db')
+    let s = await emulator(db)
+    const rss0 = rss(s.proc.pid)
+    const base = `${s.url}/cce/cam/v3/clusters/bench/releases`
+    const NS = Math.max(1, Math.floor(RELEASES / 100))
+    const t0 = performance.now()
+    await load(base, RELEASES, (i) => ({ name: `r-${i}`, namespace: `ns-${i % NS}` }))
+    const loadS = (performance.now() - t0) / 1000
+    console.log(`loaded ${RELEASES} releases through the API in ${loadS.toFixed(1)} s (${Math.round(RELEASES / loadS)}/s, 32 in flight); RSS ${rss0.toFixed(0)} MB at start, ${rss(s.proc.pid).toFixed(0)} MB loaded`)
+    // Settles the installs (fast profile: due at once), so later reads are reads.
+    await call(`${base}?namespace=ns-0`)
+    const item = (ns, name) => `${s.url}/cce/cam/v3/clusters/bench/namespace/${ns}/releases/${name}`
+    const bodies = { list100: await call(`${base}?namespace=ns-1`), show: await call(item('ns-7', 'r-7')) }
+    writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies))
+    const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
+    const listLua = randomLua('list.lua', `"?namespace=ns-" .. math.random(0, ${NS - 1})`)
+    const showLua = randomLua('show.lua', `(function() local i = math.random(0, ${RELEASES - 1}); return "/namespace/ns-" .. (i % ${NS}) .. "/releases/r-" .. i end)()`)
+    const runs = new Map()
+    const add = (k, r) => runs.set(k, [...(runs.get(k) ?? []), r])
+    for (let round = 0; round < ROUNDS; round++) {
+      add('bare list', await wrk(`${bare.url}/b/list100`))
+      add('list', await wrk(base, { script: listLua, args: [base] }))
+      // The same, with a writer upgrading a release of a random listed namespace every 20 ms.
+      let writing = true
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          const n = Math.floor(Math.random() * RELEASES)
+          await call(item(`ns-${n % NS}`, `r-${n}`), 'PUT', { action: 'upgrade', chart_id: NGINX, values: { replicaCount: i } }).catch(() => {})
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      })()
+      add('list after writes', await wrk(base, { script: listLua, args: [base] }))
+      writing = false
+      await writer
+      add('bare show', await wrk(`${bare.url}/b/show`))
+      add('hot show', await wrk(item('ns-7', 'r-7')))
+      add('random show', await wrk(`${s.url}/cce/cam/v3/clusters/bench`, { script: showLua, args: [`${s.url}/cce/cam/v3/clusters/bench`] }))
+    }
+    report('list of 100 (random namespace)', med(runs.get('list')), med(runs.get('bare list')), 'p99 < 5 ms')
+    report('  … while a writer upgrades every 20 ms', med(runs.get('list after writes')), med(runs.get('bare list')), 'p99 < 5 ms')
+    const hot = med(runs.get('hot show'))
+    report('hot show', hot, med(runs.get('bare show')), '')
+    const random = med(runs.get('random show'))
+    report('random show', random, med(runs.get('bare show')), '≥ 0.8x hot', `→ ${(random.rps / hot.rps).toFixed(2)}x hot`)
+
+    // One client reads the unfiltered list (all releases) three times while others show.
+    let peak = rss(s.proc.pid)
+    const sampler = setInterval(() => { peak = Math.max(peak, rss(s.proc.pid)) }, 50)
+    const showDuring = wrk(item('ns-7', 'r-7'), { seconds: 8 })
+    let bytes = 0
+    const tl = performance.now()
+    for (let i = 0; i < 3; i++) bytes = Buffer.byteLength(await call(base))
+    const listMs = (performance.now() - tl) / 3
+    const during = await showDuring
+    clearInterval(sampler)
+    console.log(`unfiltered list (${(bytes / 1e6).toFixed(1)} MB, ${listMs.toFixed(0)} ms each) ×3 next to show at c50: show p99 ${during.p99.toFixed(1)} ms [target < 50 ms], ${Math.round(during.rps)} req/s; RSS peak ${peak.toFixed(0)} MB [target < 300 MB]`)
+    const before = rss(s.proc.pid)
+    await call(`${s.url}/_emulator/reset`, 'POST', {})
+    await new Promise((r) => setTimeout(r, 1000))
+    console.log(`RSS: start ${rss0.toFixed(0)} MB, after the big lists ${before.toFixed(0)} MB, after a full reset ${rss(s.proc.pid).toFixed(0)} MB`)
+    await stop(bare.proc)
+    await stop(s.proc)
+    // Start-up on the loaded file: a second copy, since the reset above emptied the first.
+    s = await emulator(join(dir, 'scale2.db'))
+    await load(`${s.url}/cce/cam/v3/clusters/bench/releases`, RELEASES, (i) => ({ name: `r-${i}`, namespace: `ns-${i % NS}` }))
+    await stop(s.proc)
+    await startup(7, () => [cli, '--port', '0', '--db', join(dir, 'scale2.db')])
+  }
+  rmSync(dir, { recursive: true, force: true })
 }
-await stop(s.proc)
-rmSync(dir, { recursive: true, force: true })

@@ -32,6 +32,7 @@ import { MIGRATIONS } from './storage/migrations/index.js'
 import { SqliteChartRepository } from './storage/chart-repository.js'
 import { SqliteClusterRepository } from './storage/cloudpods-cluster-repository.js'
 import { SqliteRepoRepository } from './storage/cloudpods-repo-repository.js'
+import { GroupCommit } from './storage/group-commit.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
 import { cceDialect } from './wire/cce/dialect.js'
@@ -123,12 +124,22 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const seed = config.seed ?? (Math.floor(Math.random() * 0x1_0000_0000) >>> 0)
   const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(seed))
   const faults = new FaultStore(deps.faults ?? (config.faults ? loadFaultFile(config.faults) : []), faultRandom(seed))
-  const repo = new SqliteReleaseRepository(db)
+  // One commit per turn for every write; answers wait for it (the onSend hook below).
+  const chartRepo = new SqliteChartRepository(db)
+  const batch = new GroupCommit(db, undefined, () => {
+    repo.forgetCached()
+    chartRepo.forgetCached()
+  })
+  const repo: SqliteReleaseRepository = new SqliteReleaseRepository(db, batch)
+  app.addHook('onClose', (_app, done) => {
+    batch.commitNow()
+    done()
+  })
   // Starts no thread until the first package is read; closing the app stops it.
   const chartReader = deps.chartReader ?? defaultChartReader()
   app.addHook('onClose', () => chartReader.close())
   const charts = new ChartService({
-    repo: new SqliteChartRepository(db),
+    repo: chartRepo,
     clock,
     limits: {
       ...DEFAULT_CHART_LIMITS,
@@ -140,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
   })
   const clusters = new ClusterRegistry({ repo: new SqliteClusterRepository(db), clock })
-  const cloudpodsStore = new SqliteCloudpodsReleaseStore(db)
+  const cloudpodsStore = new SqliteCloudpodsReleaseStore(db, batch)
   const repos = new RepoService({
     repo: new SqliteRepoRepository(db),
     releasesUsing: (repoId) => cloudpodsStore.countByRepo(repoId),
@@ -208,6 +219,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
+  // No answer leaves while a write it may have seen is uncommitted: acknowledged means durable.
+  app.addHook('onSend', (_req, _reply, payload, done) => {
+    if (!batch.pending) return done(null, payload)
+    batch.durable().then(() => done(null, payload), (err: unknown) => done(err as Error))
+  })
   registerRequestContext(app, config.defaultProjectId)
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
   registerJournal(app, journal, clock, dialects)

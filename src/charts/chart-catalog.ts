@@ -8,7 +8,18 @@ import type { ChartRef, Scope } from '../releases/release.js'
 import type { ChartService } from './chart-service.js'
 import { resourcesFromTemplates } from './template-resources.js'
 
+/** Releases whose resources are kept; beyond it the oldest are dropped. */
+const CACHED_RESOURCES = 10_000
+
 export class StoredChartCatalog implements ChartCatalog {
+  /**
+   * show_resources scans a chart's templates: once per release and chart, until any chart
+   * changes (the chart store's generation). The same array is answered while it is valid, so
+   * the wire can keep its answer bytes against it.
+   */
+  readonly #resources = new Map<string, KubeResource[]>()
+  #generation = -1
+
   constructor(private readonly charts: ChartService) {}
 
   /**
@@ -34,6 +45,17 @@ export class StoredChartCatalog implements ChartCatalog {
   }
 
   resources(scope: Scope, chart: ChartRef, releaseName: string, namespace: string): KubeResource[] {
-    return resourcesFromTemplates(this.charts.templatesFor(scope, chart), releaseName, namespace)
+    if (this.#generation !== this.charts.generation) {
+      this.#resources.clear()
+      this.#generation = this.charts.generation
+    }
+    const key = [scope.projectId, scope.flavor, chart.id, chart.name, chart.version, releaseName, namespace].join('\u0000')
+    let resources = this.#resources.get(key)
+    if (!resources) {
+      resources = resourcesFromTemplates(this.charts.templatesFor(scope, chart), releaseName, namespace)
+      if (this.#resources.size >= CACHED_RESOURCES) this.#resources.delete(this.#resources.keys().next().value!)
+      this.#resources.set(key, resources)
+    }
+    return resources
   }
 }

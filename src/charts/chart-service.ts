@@ -215,6 +215,11 @@ export class ChartService {
    * The templates of the chart a release runs: the chart with the release's chart id if it still
    * has that name and version, else any chart of that name and version; [] once it is gone.
    */
+  /** Changes whenever a chart may have changed (see SqliteChartRepository.generation). */
+  get generation(): number {
+    return this.deps.repo.generation
+  }
+
   templatesFor(scope: ChartScope, ref: ChartRef): ChartTemplate[] {
     const { repo } = this.deps
     const byId = repo.get(scope, ref.id)

@@ -185,7 +185,10 @@ export function clipBody(body: Buffer | string | null | undefined): { text: stri
   if (body === null || body === undefined) return { text: null, truncated: false }
   // A UTF-16 string of n code units is at most 3n UTF-8 bytes: short ones need no encoding.
   if (typeof body === 'string' && body.length * 3 <= JOURNAL_BODY_LIMIT) return { text: body, truncated: false }
-  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+  // A long string is cut before it is encoded: JOURNAL_BODY_LIMIT code units make at least as
+  // many bytes, so the kept bytes are the same as the whole body's, without copying a 75 MB list.
+  const buf = typeof body === 'string' ? Buffer.from(body.length > JOURNAL_BODY_LIMIT ? body.slice(0, JOURNAL_BODY_LIMIT) : body, 'utf8') : body
+  if (typeof body === 'string' && body.length > JOURNAL_BODY_LIMIT) return { text: buf.subarray(0, JOURNAL_BODY_LIMIT).toString('utf8'), truncated: true }
   if (buf.length <= JOURNAL_BODY_LIMIT) return { text: buf.toString('utf8'), truncated: false }
   return { text: buf.subarray(0, JOURNAL_BODY_LIMIT).toString('utf8'), truncated: true }
 }

@@ -7,6 +7,12 @@ export interface ReleaseFilter {
   chartId?: string | undefined
 }
 
+/** Where a page of a list starts: after this release (lists are ordered by namespace, then name). */
+export interface ListCursor {
+  namespace: string
+  name: string
+}
+
 export interface ReleaseRepository {
   /** Runs fn atomically; fn must be synchronous. */
   transaction<T>(fn: () => T): T
@@ -15,6 +21,10 @@ export interface ReleaseRepository {
   latest(key: ReleaseKey): Revision | null
   /** The latest revision of each release in a scope, ordered by namespace then name. */
   list(scope: Scope, filter: ReleaseFilter): Revision[]
+  /** The whole list when it has at most `max` releases, else null: read it with listPage. */
+  listUpTo(scope: Scope, filter: ReleaseFilter, max: number): Revision[] | null
+  /** Up to `limit` releases of the list, from the one after `after` (null: from the start). */
+  listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[]
   pending(key: ReleaseKey): PendingOperation | null
   /** Pending operations due at or before `now`, earliest first. */
   due(now: Date, limit: number): PendingOperation[]

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js'
 import { InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
 import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, UNSCHEDULED, withSchedule, type Effects } from './lifecycle.js'
 import { validateNamespace, validateReleaseName } from './names.js'
-import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
+import type { ChartCatalog, KubeResource, ListCursor, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
 import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
 import { effectiveValues, upgradeConfig, validateValuesDepth, validateValuesSize } from './values.js'
 
@@ -91,6 +91,31 @@ export class ReleaseService {
     return this.deps.repo.list(scope, filter)
   }
 
+  /**
+   * A list read for answering: the whole list when it has at most `max` releases, else null, and
+   * the caller reads it with listPages (so a list of 100,000 never sits in memory at once).
+   */
+  listUpTo(scope: Scope, filter: ReleaseFilter, max: number): Revision[] | null {
+    this.beforeRead(null)
+    return this.deps.repo.listUpTo(scope, filter, max)
+  }
+
+  /**
+   * A long list, `size` releases at a time, each page read when asked for (after listUpTo,
+   * which settled due work). Pages are read at different moments: a write between two of them
+   * shows in the later one only, as with any paginated read.
+   */
+  *listPages(scope: Scope, filter: ReleaseFilter, size: number): Generator<Revision[], void, void> {
+    let after: ListCursor | null = null
+    for (;;) {
+      const page = this.deps.repo.listPage(scope, filter, after, size)
+      if (page.length > 0) yield page
+      if (page.length < size) return
+      const last = page.at(-1)!.key
+      after = { namespace: last.namespace, name: last.name }
+    }
+  }
+
   history(key: ReleaseKey): Revision[] {
     this.beforeRead(key)
     const revisions = this.deps.repo.history(key)
@@ -164,6 +189,7 @@ export class ReleaseService {
   settle(): number {
     const { repo, clock } = this.deps
     const now = clock.now()
+    // Cheap when nothing is due: the store knows a lower bound of the next due time.
     if (!repo.hasDue(now)) return 0
     let settled = 0
     for (;;) {

@@ -75,10 +75,24 @@ function chartParams(c: Chart, content: ChartContent, valuesHash: string) {
   }
 }
 
+/** Charts (and template lists) kept in memory at most; beyond it they are read each time. */
+const CACHED_CHARTS = 256
+
 export const packageDigest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
+/**
+ * Every release create resolves its chart, and every show_resources reads its templates: both are
+ * kept in memory, per chart, until any chart write (or a failed transaction) drops them all. Charts
+ * are few and rarely written. `generation` counts those drops, so callers can key derived caches
+ * (the resources of a release, src/charts/chart-catalog.ts) on it. Reads inside a transaction
+ * are kept too (every create resolves its chart inside one): a chart write in a transaction that
+ * is then rolled back drops them (transaction(), and the write batch's onLost in src/app.ts).
+ */
 export class SqliteChartRepository {
   readonly #statements = new Map<string, ReturnType<DatabaseHandle['prepare']>>()
+  readonly #charts = new Map<string, Chart | null>()
+  readonly #templates = new Map<string, ChartTemplate[] | null>()
+  #generation = 0
 
   readonly #values: ChartValuesTable
 
@@ -95,12 +109,34 @@ export class SqliteChartRepository {
 
   /** Runs fn atomically; fn must be synchronous. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    try {
+      return this.db.transaction(fn)()
+    } catch (err) {
+      this.forgetCached()
+      throw err
+    }
+  }
+
+  /** Changes whenever what this store answers may have changed. */
+  get generation(): number {
+    return this.#generation
+  }
+
+  /** Drops every cached chart and template list (any write; a rolled-back transaction). */
+  forgetCached(): void {
+    this.#charts.clear()
+    this.#templates.clear()
+    this.#generation += 1
   }
 
   get(scope: ChartScope, id: string): Chart | null {
+    const key = `${scope.projectId}\u0000${scope.flavor}\u0000${id}`
+    const cached = this.#charts.get(key)
+    if (cached !== undefined) return cached
     const row = this.#prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
-    return row ? rowToChart(row) : null
+    const chart = row ? rowToChart(row) : null
+    if (this.#charts.size < CACHED_CHARTS) this.#charts.set(key, chart)
+    return chart
   }
 
   findByNameVersion(scope: ChartScope, name: string, version: string): Chart | null {
@@ -126,6 +162,7 @@ export class SqliteChartRepository {
   }
 
   insert(chart: Chart, content: ChartContent): void {
+    this.forgetCached()
     this
       .#prepare(
         `INSERT INTO charts (project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme,
@@ -138,6 +175,7 @@ export class SqliteChartRepository {
 
   /** Replaces everything about the chart with this id (its id and created_at stay as given). */
   replace(chart: Chart, content: ChartContent): void {
+    this.forgetCached()
     const info = this
       .#prepare(
         `UPDATE charts SET name = @name, version = @version, description = @description, icon_url = @iconUrl, app_version = @appVersion,
@@ -159,6 +197,7 @@ export class SqliteChartRepository {
   }
 
   delete(scope: ChartScope, id: string): boolean {
+    this.forgetCached()
     const deleted = this.#prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
     if (deleted) this.#values.sweep()
     return deleted
@@ -179,10 +218,15 @@ export class SqliteChartRepository {
   }
 
   templates(scope: ChartScope, id: string): ChartTemplate[] | null {
+    const key = `${scope.projectId}\u0000${scope.flavor}\u0000${id}`
+    const cached = this.#templates.get(key)
+    if (cached !== undefined) return cached
     const row = this.#prepare(`SELECT templates_json FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as
       | { templates_json: string }
       | undefined
-    return row ? (JSON.parse(row.templates_json) as ChartTemplate[]) : null
+    const templates = row ? (JSON.parse(row.templates_json) as ChartTemplate[]) : null
+    if (this.#templates.size < CACHED_CHARTS) this.#templates.set(key, templates)
+    return templates
   }
 }
 

@@ -19,7 +19,7 @@ export class SqliteClockStore implements ClockStore {
     return row ? { offsetMs: row.offset_ms, readingMs: row.reading_ms } : null
   }
 
-  /** Durable on return: the database runs with synchronous=FULL (see openDatabase). */
+  /** Survives the process dying once it returns (WAL, see openDatabase); inside a write batch, once the batch commits. */
   save(state: ClockState): void {
     this.stmts.save.run({ offsetMs: Math.round(state.offsetMs), readingMs: Math.round(state.readingMs) })
   }

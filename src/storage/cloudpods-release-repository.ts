@@ -5,13 +5,16 @@
  * the id and reads. Reads are remembered while the connection has written nothing since
  * (SQLite's total_changes() counts every row any statement on it changed, the core's included),
  * so a burst of show/list polls reads each row once, and any write, by anyone, forgets them.
+ * Writes run in the core's per-turn write batch (group-commit.ts): nothing is remembered while
+ * it is open, and the count a lost batch leaves behind still differs from the remembered one.
  */
 import type { CloudpodsReleaseRow, CloudpodsReleaseStore, CloudpodsReleaseWhere } from '../cloudpods/release-ports.js'
 import type { ReleaseKey } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
+import type { GroupCommit } from './group-commit.js'
 import { rowToPending, rowToRevision, type PendingRow, type RevisionRow } from './release-repository.js'
 
-type JoinedRow = Omit<RevisionRow, 'values_json' | 'defaults_json'> & {
+type JoinedRow = Omit<RevisionRow, 'values_json'> & {
   release_id: string
   release_created_at: number
   p_operation: PendingRow['operation'] | null
@@ -38,8 +41,9 @@ const SELECT = `
    WHERE r.flavor = 'cloudpods' AND r.project_id = @projectId AND r.id IS NOT NULL`
 
 function toRow(j: JoinedRow): CloudpodsReleaseRow {
-  // values_json is not read: a RevisionHead has no effective values.
-  const { values: _values, ...latest } = rowToRevision({ ...j, values_json: '{}', defaults_json: null })
+  // values_json is not read: a RevisionHead has no effective values (so no defaults are parsed).
+  const { values: _values, ...latest } = rowToRevision({ ...j, values_json: '{}' }, noDefaults)
+  if (j.defaults_hash !== null) latest.defaultsRef = j.defaults_hash
   const pending =
     j.p_operation === null
       ? null
@@ -51,6 +55,10 @@ function toRow(j: JoinedRow): CloudpodsReleaseRow {
   return { id: j.release_id, createdAt: new Date(j.release_created_at), latest, pending }
 }
 
+const noDefaults = (): never => {
+  throw new Error('a Cloudpods release head reads no chart defaults')
+}
+
 /** Distinct reads remembered between writes. */
 const READ_CACHE_SIZE = 1_000
 
@@ -58,7 +66,11 @@ export class SqliteCloudpodsReleaseStore implements CloudpodsReleaseStore {
   private readonly stmts
   readonly #reads = new Map<string, CloudpodsReleaseRow[]>()
   #changes = -1
-  constructor(private readonly db: DatabaseHandle) {
+  constructor(
+    private readonly db: DatabaseHandle,
+    /** The release core's write batch: the id is assigned in the install's transaction, so both commit (and are acknowledged) together. */
+    private readonly batch?: GroupCommit,
+  ) {
     this.stmts = {
       changes: db.prepare<[], number>('SELECT total_changes()').pluck(),
       assign: db.prepare(`
@@ -78,6 +90,7 @@ export class SqliteCloudpodsReleaseStore implements CloudpodsReleaseStore {
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.batch) return this.batch.run(fn)
     return this.db.transaction(fn)()
   }
 

@@ -1,9 +1,10 @@
 /** SQLite implementation of the release domain's ReleaseRepository port. */
 import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
+import type { GroupCommit } from './group-commit.js'
 import { effectiveValues } from '../releases/values.js'
 import type { Effects } from '../releases/lifecycle.js'
-import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
+import type { ListCursor, ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
 import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope, type Values } from '../releases/release.js'
 
 export interface RevisionRow {
@@ -23,8 +24,6 @@ export interface RevisionRow {
   /** The computed values, for revisions written before migration 004 (or without a defaults key). */
   values_json: string | null
   defaults_hash: string | null
-  /** chart_values.values_json for defaults_hash (joined). */
-  defaults_json: string | null
   first_deployed_at: number
   updated_at: number
 }
@@ -55,39 +54,33 @@ const keyParams = (k: ReleaseKey) => ({
 })
 
 /**
- * Chart defaults parsed once per read, however many of the rows read share them (a history, a
- * list of releases of one chart). Revisions are never mutated, so sharing the objects is safe.
+ * A revision from its row. Its values (chart defaults coalesced with the config) are computed on
+ * first use: settling and planning read whole histories and never look at them. Nothing of the
+ * row is kept: a cached revision holds its config and the shared, parsed chart defaults only.
  */
-type DefaultsCache = Map<string, Values>
-
-export function rowToRevision(r: RevisionRow, defaults: DefaultsCache = new Map()): Revision {
+export function rowToRevision(r: RevisionRow, defaultsOf: (hash: string) => Values): Revision {
   const config = JSON.parse(r.config_json) as Values
-  const revision: Revision = {
+  const revision = {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
     revision: r.revision,
     status: r.status,
     description: r.description,
     chart: { id: r.chart_id, name: r.chart_name, version: r.chart_version, public: r.chart_public === 1 },
     config,
-    values: r.values_json !== null ? (JSON.parse(r.values_json) as Values) : effectiveValues(chartDefaults(r, defaults), config),
     firstDeployedAt: new Date(r.first_deployed_at),
     updatedAt: new Date(r.updated_at),
+  } as Revision
+  let values: Values | undefined
+  if (r.values_json !== null) {
+    const json = r.values_json
+    Object.defineProperty(revision, 'values', { enumerable: true, get: () => (values ??= JSON.parse(json) as Values) })
+  } else {
+    if (r.defaults_hash === null) throw new Error(`revision ${r.revision} of release ${r.name} has no stored values and no chart defaults`)
+    const defaults = defaultsOf(r.defaults_hash)
+    Object.defineProperty(revision, 'values', { enumerable: true, get: () => (values ??= effectiveValues(defaults, config)) })
+    revision.defaultsRef = r.defaults_hash
   }
-  if (r.defaults_hash !== null) revision.defaultsRef = r.defaults_hash
   return revision
-}
-
-function chartDefaults(r: RevisionRow, cache: DefaultsCache): Values {
-  const hash = r.defaults_hash
-  if (hash === null || r.defaults_json === null) throw new Error(`revision ${r.revision} of release ${r.name} has no stored values and no chart defaults`)
-  let values = cache.get(hash)
-  if (!values) cache.set(hash, (values = JSON.parse(r.defaults_json) as Values))
-  return values
-}
-
-const rowsToRevisions = (rows: RevisionRow[]): Revision[] => {
-  const defaults: DefaultsCache = new Map()
-  return rows.map((row) => rowToRevision(row, defaults))
 }
 
 export function rowToPending(r: PendingRow): PendingOperation {
@@ -111,47 +104,112 @@ export interface ReleaseScopeFilter {
   namespace?: string | undefined
 }
 
-/** Most latest-revision reads a process keeps answers for; beyond it the oldest are dropped. */
-const LATEST_CACHE_SIZE = 10_000
-/** Distinct list queries (scope × filter) a process keeps answers for. */
+/** Latest revisions kept in memory (show, and the items of lists); beyond it the least recently used go. */
+const LATEST_CACHE_SIZE = 20_000
+/** Histories kept in memory. */
+const HISTORY_CACHE_SIZE = 1_000
+/** Distinct list queries (scope × filter) kept in memory. */
 const LIST_CACHE_SIZE = 1_000
+/** Releases held by cached lists, all lists together: 100,000 releases in 1,000 cached lists would pin them all. */
+const LIST_CACHE_ITEMS = 20_000
+/** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
+const DEFAULTS_CACHE_SIZE = 64
+
+/** A bounded map that forgets its least recently used entry. */
+class Lru<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super()
+  }
+  hit(key: K): V | undefined {
+    const value = super.get(key)
+    if (value !== undefined) {
+      super.delete(key)
+      super.set(key, value)
+    }
+    return value
+  }
+  put(key: K, value: V): void {
+    super.delete(key)
+    if (this.size >= this.limit) super.delete(this.keys().next().value as K)
+    super.set(key, value)
+  }
+}
+
+const scopeKey = (s: Scope): string => `${s.projectId}/${s.flavor}/${s.clusterId}`
+const filterKey = (f: ReleaseFilter): string => `${f.namespace ?? ''}\u0000${f.chartId ?? ''}`
+
+/** A list known to be longer than what was asked: read it page by page. */
+const TOO_LONG = Symbol('too long')
 
 /**
  * Reads are most of the traffic (Terraform and SDK clients poll show and list), so what reads
- * need, the latest revision of a release, list answers, and whether any pending work is due or
- * counting reads, is kept in memory in front of SQLite. This process is the database's only writer, so
- * every write here drops what it may change. Answers are only cached outside a transaction: a
- * value read inside one may yet be rolled back.
+ * need is kept in memory in front of SQLite: latest revisions, histories, short lists (per scope
+ * and filter), parsed chart defaults, and a lower bound on when pending work next falls due.
+ * This process is the database's only writer (the file is locked), so every write here drops
+ * exactly what it may change: the release's own entries, and the lists of its scope that could
+ * hold it (unfiltered, or filtered to its namespace). Answers are only cached outside a
+ * transaction: a value read inside one may yet be rolled back.
  */
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly stmts
-  readonly #latest = new Map<string, Revision | null>()
-  readonly #lists = new Map<string, Revision[]>()
+  readonly #latest = new Lru<string, Revision | null>(LATEST_CACHE_SIZE)
+  readonly #history = new Lru<string, Revision[]>(HISTORY_CACHE_SIZE)
+  /** scope → filter → the list, or TOO_LONG for `limit`. */
+  readonly #lists = new Map<string, Map<string, { limit: number; list: Revision[] | typeof TOO_LONG }>>()
+  #listCount = 0
+  #listItems = 0
+  readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
+  /**
+   * Never later than the earliest due time stored (null: nothing due by time), and `counting`
+   * true whenever some operation counts reads: writes only lower it, so no query is needed to
+   * know that nothing is due. Null when unknown.
+   */
   #work: { nextDueAt: number | null; counting: boolean } | null = null
   readonly #chartValues: ChartValuesTable
+  readonly #defaultsOf = (hash: string): Values => this.#chartDefaults(hash)
 
-  constructor(private readonly db: DatabaseHandle) {
+  constructor(
+    private readonly db: DatabaseHandle,
+    /** Batches each turn's writes into one commit (see group-commit.ts); without it every write commits alone. */
+    private readonly batch?: GroupCommit,
+  ) {
     this.#chartValues = new ChartValuesTable(db)
-    this.stmts = {
-      history: db.prepare<Record<string, string>, RevisionRow>(`
-        SELECT v.*, d.values_json AS defaults_json FROM release_revisions v LEFT JOIN chart_values d ON d.hash = v.defaults_hash
-         WHERE ${KEY} ORDER BY revision`),
-      latest: db.prepare<Record<string, string>, RevisionRow>(`
-        SELECT v.*, d.values_json AS defaults_json FROM releases r JOIN release_revisions v
+    const latestJoin = `FROM releases r JOIN release_revisions v
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
-         AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
-        LEFT JOIN chart_values d ON d.hash = v.defaults_hash
+         AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision`
+    const inScope = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId'
+    // One statement per filter shape: an `@x IS NULL OR` condition cannot use an index.
+    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(
+      `SELECT v.* ${latestJoin} WHERE ${inScope} ${where} ORDER BY r.namespace, r.name ${limit}`)
+    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(`
+      SELECT v.* FROM release_revisions v CROSS JOIN releases r
+          ON r.project_id = v.project_id AND r.flavor = v.flavor AND r.cluster_id = v.cluster_id
+         AND r.namespace = v.namespace AND r.name = v.name AND r.latest_revision = v.revision
+       WHERE v.project_id = @projectId AND v.flavor = @flavor AND v.cluster_id = @clusterId AND v.chart_id = @chartId ${where}
+       ORDER BY r.namespace, r.name ${limit}`)
+    const after = 'AND (r.namespace, r.name) > (@afterNamespace, @afterName)'
+    this.stmts = {
+      history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
+      latest: db.prepare<Record<string, string>, RevisionRow>(`
+        SELECT v.* ${latestJoin}
         WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
           AND r.namespace = @namespace AND r.name = @name`),
-      list: db.prepare<Record<string, string | null>, RevisionRow>(`
-        SELECT v.*, d.values_json AS defaults_json FROM releases r JOIN release_revisions v
-          ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
-         AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
-        LEFT JOIN chart_values d ON d.hash = v.defaults_hash
-        WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
-          AND (@namespace IS NULL OR r.namespace = @namespace)
-          AND (@chartId IS NULL OR v.chart_id = @chartId)
-        ORDER BY r.namespace, r.name`),
+      defaults: db.prepare<[string], { values_json: string }>('SELECT values_json FROM chart_values WHERE hash = ?'),
+      // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
+      listHead: {
+        all: list('', 'LIMIT @limit'),
+        namespace: list('AND r.namespace = @namespace', 'LIMIT @limit'),
+        // Few releases run a given chart: its index first (CROSS JOIN fixes the order), then a sort.
+        chart: byChart('', 'LIMIT @limit'),
+        both: byChart('AND r.namespace = @namespace', 'LIMIT @limit'),
+      },
+      listPage: {
+        all: list(after, 'LIMIT @limit'),
+        namespace: list(`AND r.namespace = @namespace ${after}`, 'LIMIT @limit'),
+        // Many do (a long list): walk the releases in order and skip the others.
+        chart: list(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        both: list(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+      },
       upsertRelease: db.prepare(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
         VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision)
@@ -186,52 +244,115 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       pendingWork: db.prepare<[], { next_due_at: number | null; counting: number }>(`
         SELECT (SELECT MIN(due_at) FROM pending_operations WHERE due_at IS NOT NULL) AS next_due_at,
                EXISTS (SELECT 1 FROM pending_operations WHERE reads_left IS NOT NULL AND reads_left > 0) AS counting`),
-      hasDue: db.prepare<{ now: number }, { one: number }>(
-        `SELECT 1 AS one FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now LIMIT 1`,
-      ),
     }
   }
 
   transaction<T>(fn: () => T): T {
+    if (this.batch) return this.batch.run(fn)
     // Nested calls (a read inside a write) join the outer transaction via savepoints.
     return this.db.transaction(fn)()
   }
 
+  get #cacheable(): boolean {
+    return !this.db.inTransaction
+  }
+
   history(key: ReleaseKey): Revision[] {
-    return rowsToRevisions(this.stmts.history.all(keyParams(key)))
+    const id = releaseKeyString(key)
+    const cached = this.#history.hit(id)
+    if (cached) return cached
+    const revisions = this.stmts.history.all(keyParams(key)).map((row) => rowToRevision(row, this.#defaultsOf))
+    if (this.#cacheable && revisions.length > 0) this.#history.put(id, revisions)
+    return revisions
   }
 
   latest(key: ReleaseKey): Revision | null {
     const id = releaseKeyString(key)
-    const cached = this.#latest.get(id)
+    const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
     const row = this.stmts.latest.get(keyParams(key))
-    const revision = row ? rowToRevision(row) : null
-    if (!this.db.inTransaction) {
-      if (this.#latest.size >= LATEST_CACHE_SIZE) this.#latest.delete(this.#latest.keys().next().value!)
-      this.#latest.set(id, revision)
-    }
+    const revision = row ? rowToRevision(row, this.#defaultsOf) : null
+    if (this.#cacheable) this.#latest.put(id, revision)
     return revision
   }
 
   list(scope: Scope, filter: ReleaseFilter): Revision[] {
-    const id = `${scope.projectId}/${scope.flavor}/${scope.clusterId}?${filter.namespace ?? ''}&${filter.chartId ?? ''}`
-    const cached = this.#lists.get(id)
-    if (cached) return cached
-    const revisions = rowsToRevisions(
-      this.stmts.list.all({
-        projectId: scope.projectId,
-        flavor: scope.flavor,
-        clusterId: scope.clusterId,
-        namespace: filter.namespace ?? null,
-        chartId: filter.chartId ?? null,
-      }),
-    )
-    if (!this.db.inTransaction) {
-      if (this.#lists.size >= LIST_CACHE_SIZE) this.#lists.delete(this.#lists.keys().next().value!)
-      this.#lists.set(id, revisions)
+    const out: Revision[] = []
+    let after: ListCursor | null = null
+    for (;;) {
+      const page = this.listPage(scope, filter, after, 1000)
+      out.push(...page)
+      if (page.length < 1000) return out
+      const last = page.at(-1)!.key
+      after = { namespace: last.namespace, name: last.name }
     }
-    return revisions
+  }
+
+  listUpTo(scope: Scope, filter: ReleaseFilter, max: number): Revision[] | null {
+    const sk = scopeKey(scope)
+    const fk = filterKey(filter)
+    const cached = this.#lists.get(sk)?.get(fk)
+    if (cached && cached.limit === max) return cached.list === TOO_LONG ? null : cached.list
+    const rows = this.stmts.listHead[shapeOf(filter)].all({ ...scopeParams(scope, filter), limit: max + 1 })
+    const list = rows.length > max ? TOO_LONG : this.#revisionsOf(rows)
+    if (this.#cacheable) {
+      let byFilter = this.#lists.get(sk)
+      if (!byFilter) this.#lists.set(sk, (byFilter = new Map()))
+      const old = byFilter.get(fk)
+      if (old) this.#listItems -= itemsOf(old.list)
+      else this.#listCount += 1
+      byFilter.set(fk, { limit: max, list })
+      this.#listItems += itemsOf(list)
+      while ((this.#listCount > LIST_CACHE_SIZE || this.#listItems > LIST_CACHE_ITEMS) && this.#lists.size > 0) this.#evictList()
+    }
+    return list === TOO_LONG ? null : list
+  }
+
+  listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
+    const params = { ...scopeParams(scope, filter), limit }
+    const rows = after
+      ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
+      : this.stmts.listHead[shapeOf(filter)].all(params)
+    // Pages of a long list pass through without filling the caches.
+    return rows.map((row) => this.#latest.get(releaseKeyString(keyOfRow(row))) ?? rowToRevision(row, this.#defaultsOf))
+  }
+
+  /** Items of a short list: the cached latest revision where there is one, so its answer bytes are reused. */
+  #revisionsOf(rows: RevisionRow[]): Revision[] {
+    const cacheable = this.#cacheable
+    return rows.map((row) => {
+      const id = releaseKeyString(keyOfRow(row))
+      let revision = this.#latest.get(id)
+      if (!revision) {
+        revision = rowToRevision(row, this.#defaultsOf)
+        if (cacheable) this.#latest.put(id, revision)
+      }
+      return revision
+    })
+  }
+
+  #evictList(): void {
+    for (const [sk, byFilter] of this.#lists) {
+      const first = byFilter.entries().next()
+      if (!first.done) {
+        byFilter.delete(first.value[0])
+        this.#listCount -= 1
+        this.#listItems -= itemsOf(first.value[1].list)
+      }
+      if (byFilter.size === 0) this.#lists.delete(sk)
+      return
+    }
+  }
+
+  #chartDefaults(hash: string): Values {
+    let values = this.#defaults.hit(hash)
+    if (values) return values
+    const row = this.stmts.defaults.get(hash)
+    if (!row) throw new Error(`chart defaults ${hash} are missing`)
+    values = JSON.parse(row.values_json) as Values
+    // Stored defaults never change (the key is their hash), so even a transaction may cache them.
+    this.#defaults.put(hash, values)
+    return values
   }
 
   pending(key: ReleaseKey): PendingOperation | null {
@@ -240,21 +361,34 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   due(now: Date, limit: number): PendingOperation[] {
-    return this.stmts.due.all({ now: now.getTime(), limit }).map(rowToPending)
+    if (!this.#maybeDue(now.getTime())) return []
+    const rows = this.stmts.due.all({ now: now.getTime(), limit })
+    // The bound said "maybe" and nothing is due: learn the real next due time once.
+    if (rows.length === 0) this.#work = null
+    return rows.map(rowToPending)
   }
 
   hasDue(now: Date): boolean {
-    return this.stmts.hasDue.get({ now: now.getTime() }) !== undefined
+    return this.due(now, 1).length > 0
   }
 
   pendingWork(now: Date): { due: boolean; counting: boolean } {
-    let work = this.#work
-    if (!work) {
-      const row = this.stmts.pendingWork.get()!
-      work = { nextDueAt: row.next_due_at, counting: row.counting === 1 }
-      if (!this.db.inTransaction) this.#work = work
-    }
-    return { due: work.nextDueAt !== null && work.nextDueAt <= now.getTime(), counting: work.counting }
+    const work = this.#knownWork()
+    return { due: work.nextDueAt !== null && work.nextDueAt <= now.getTime() && this.hasDue(now), counting: work.counting }
+  }
+
+  /** False only when nothing can be due at `nowMs`; after a query that finds nothing, the bound is refreshed. */
+  #maybeDue(nowMs: number): boolean {
+    const work = this.#knownWork()
+    return work.nextDueAt !== null && work.nextDueAt <= nowMs
+  }
+
+  #knownWork(): { nextDueAt: number | null; counting: boolean } {
+    if (this.#work) return this.#work
+    const row = this.stmts.pendingWork.get()!
+    const work = { nextDueAt: row.next_due_at, counting: row.counting === 1 }
+    if (this.#cacheable) this.#work = work
+    return work
   }
 
   /** Counts one read of a release for read-driven progression; a no-op for anything else. */
@@ -277,10 +411,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   apply(key: ReleaseKey, fx: Effects): void {
-    this.#latest.delete(releaseKeyString(key))
-    // Any write can change any list of its cluster; lists are cheap to rebuild, so drop them all.
-    this.#lists.clear()
-    this.#work = null
+    this.#forget(key)
     this.transaction(() => {
       const k = keyParams(key)
       if (fx.purge) {
@@ -314,24 +445,72 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       if (fx.pending === null) this.stmts.clearPending.run(k)
       else if (fx.pending) {
         const p = fx.pending
+        const dueAt = p.dueAt ? p.dueAt.getTime() : null
         this.stmts.putPending.run({
           ...k,
           operation: p.operation,
           revision: p.revision,
           baseRevision: p.baseRevision,
-          dueAt: p.dueAt ? p.dueAt.getTime() : null,
+          dueAt,
           outcome: p.outcome,
           failureReason: p.failureReason,
           readsLeft: p.readsLeft ?? null,
         })
+        // Only ever lowered: a bound that is too early costs one query, one too late would skip work.
+        const work = this.#work
+        if (work) {
+          if (dueAt !== null && (work.nextDueAt === null || dueAt < work.nextDueAt)) work.nextDueAt = dueAt
+          if ((p.readsLeft ?? 0) > 0) work.counting = true
+        }
       }
     })
   }
 
-  /** A write whose reach is a whole scope: forget every cached answer. */
+  /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */
+  forgetCached(): void {
+    this.#forgetAll()
+  }
+
+  /** What a write to one release may change: its own entries, and its scope's lists that could hold it. */
+  #forget(key: ReleaseKey): void {
+    const id = releaseKeyString(key)
+    this.#latest.delete(id)
+    this.#history.delete(id)
+    const byFilter = this.#lists.get(scopeKey(key))
+    if (!byFilter) return
+    for (const [fk, entry] of byFilter) {
+      const namespace = fk.slice(0, fk.indexOf('\u0000'))
+      if (namespace === '' || namespace === key.namespace) {
+        byFilter.delete(fk)
+        this.#listCount -= 1
+        this.#listItems -= itemsOf(entry.list)
+      }
+    }
+  }
+
   #forgetAll(): void {
     this.#latest.clear()
+    this.#history.clear()
     this.#lists.clear()
+    this.#listCount = 0
+    this.#listItems = 0
     this.#work = null
   }
 }
+
+const itemsOf = (list: Revision[] | typeof TOO_LONG): number => (list === TOO_LONG ? 0 : list.length)
+
+type FilterShape = 'all' | 'namespace' | 'chart' | 'both'
+
+const shapeOf = (f: ReleaseFilter): FilterShape =>
+  f.namespace !== undefined ? (f.chartId !== undefined ? 'both' : 'namespace') : f.chartId !== undefined ? 'chart' : 'all'
+
+const scopeParams = (s: Scope, f: ReleaseFilter): Record<string, string> => ({
+  projectId: s.projectId,
+  flavor: s.flavor,
+  clusterId: s.clusterId,
+  ...(f.namespace !== undefined ? { namespace: f.namespace } : {}),
+  ...(f.chartId !== undefined ? { chartId: f.chartId } : {}),
+})
+
+const keyOfRow = (r: RevisionRow): ReleaseKey => ({ projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name })

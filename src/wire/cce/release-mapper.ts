@@ -5,18 +5,66 @@ import { rfc3339 } from '../common/schemas.js'
 import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
 
 /**
- * Answers without resources, per revision object. The repository hands out the same immutable
- * Revision for every read until the release changes, so polling clients (Terraform reads every
- * few seconds, SDK tests in tight loops) get the mapping, two timestamps and a values string for free.
+ * Answer bytes, per revision object. The repository hands out the same immutable Revision for
+ * every read until the release changes (a write drops it and a new object is read), so polling
+ * clients (Terraform reads every few seconds, SDK tests in tight loops) and lists made of cached
+ * revisions get bytes serialized once. Keyed weakly: the bytes go when the revision does.
+ *
+ * JSON.stringify of the mapped object is byte for byte what the route's response schema
+ * (fast-json-stringify) writes: the object has exactly the schema's properties, in its order,
+ * all strings, booleans and an integer (test/wire/answer-bytes.test.ts checks it).
  */
-const plain = new WeakMap<Revision, ReleaseResp>()
+const itemBytes = new WeakMap<Revision, Buffer>()
+const listBytes = new WeakMap<readonly Revision[], Buffer>()
+const withResources = new WeakMap<Revision, { resources: KubeResource[]; bytes: Buffer }>()
+
+/** What Fastify sends as the type of a serialized JSON answer. */
+export const JSON_TYPE = 'application/json; charset=utf-8'
 
 export function toReleaseResp(r: Revision, resources?: KubeResource[]): ReleaseResp {
-  if (resources) return { ...toReleaseResp(r), resources: JSON.stringify(resources) }
-  let resp = plain.get(r)
-  if (!resp) plain.set(r, (resp = mapRevision(r)))
+  const resp = mapRevision(r)
+  if (resources) resp.resources = JSON.stringify(resources)
   return resp
 }
+
+/** The answer to a show (or a write) of this revision; `resources` as show_resources fills them. */
+export function releaseBytes(r: Revision, resources?: KubeResource[]): Buffer {
+  if (resources) {
+    // The catalog answers the same array until the chart changes: the bytes hold as long.
+    const cached = withResources.get(r)
+    if (cached?.resources === resources) return cached.bytes
+    const bytes = Buffer.from(JSON.stringify(toReleaseResp(r, resources)))
+    withResources.set(r, { resources, bytes })
+    return bytes
+  }
+  let bytes = itemBytes.get(r)
+  if (!bytes) itemBytes.set(r, (bytes = Buffer.from(JSON.stringify(mapRevision(r)))))
+  return bytes
+}
+
+/** A list (or history) answer, assembled from its items' bytes; kept while the array is. */
+export function releaseListBytes(revisions: readonly Revision[]): Buffer {
+  let bytes = listBytes.get(revisions)
+  if (!bytes) listBytes.set(revisions, (bytes = joinItems(revisions, true, true)))
+  return bytes
+}
+
+/** Items as a piece of a JSON array: `[` before the first page, `]` after the last. */
+export function joinItems(revisions: readonly Revision[], first: boolean, last: boolean): Buffer {
+  const parts: Buffer[] = [first ? OPEN : COMMA]
+  revisions.forEach((r, i) => {
+    if (i > 0) parts.push(COMMA)
+    parts.push(releaseBytes(r))
+  })
+  if (first && revisions.length === 0) return EMPTY
+  if (last) parts.push(CLOSE)
+  return Buffer.concat(parts)
+}
+
+const OPEN = Buffer.from('[')
+const COMMA = Buffer.from(',')
+const CLOSE = Buffer.from(']')
+const EMPTY = Buffer.from('[]')
 
 function mapRevision(r: Revision): ReleaseResp {
   return {

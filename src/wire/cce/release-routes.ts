@@ -8,11 +8,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import { ValidationError } from '../../errors.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
-import { flag, params, toReleaseResp, valuesOf, wantsResources } from './release-mapper.js'
+import { flag, JSON_TYPE, params, releaseBytes, releaseListBytes, toReleaseResp, valuesOf, wantsResources } from './release-mapper.js'
+import { streamList } from './release-list-stream.js'
 import {
   ClusterParamsSchema,
   CreateReleaseBodySchema,
@@ -24,6 +26,11 @@ import {
   UpdateReleaseBodySchema,
   updateActionOf,
 } from './release-schemas.js'
+
+/** Lists up to this long are answered whole (and kept); longer ones are streamed page by page. */
+export const WHOLE_LIST_MAX = 1000
+/** Releases per page of a streamed list (about 80 KB): one page is read per turn of the event loop, so other clients wait at most one page. */
+export const LIST_PAGE = 100
 
 export interface ReleaseRoutesOptions {
   flavor: Flavor
@@ -48,7 +55,11 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
     namespace: p.namespace,
     name: p.name,
   })
-  const answer = (r: Revision, showResources: boolean) => toReleaseResp(r, showResources ? releases.resources(r) : undefined)
+  // Answers are sent as bytes kept per revision (release-mapper.ts); the response schemas still
+  // describe them (OpenAPI, and the byte-identity test against their serializer).
+  const sendBytes = (reply: FastifyReply, bytes: Buffer) => reply.type(JSON_TYPE).send(bytes)
+  const answer = (reply: FastifyReply, r: Revision, showResources: boolean) =>
+    sendBytes(reply, releaseBytes(r, showResources ? releases.resources(r) : undefined))
 
   app.post(
     '/clusters/:cluster_id/releases',
@@ -85,17 +96,19 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         response: { 200: ReleaseListSchema, ...cceErrorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const scope = { projectId: req.projectId, flavor, clusterId: req.params.cluster_id }
       const filter = { chartId: req.query.chart_id || undefined, namespace: req.query.namespace || undefined }
-      return releases.list(scope, filter).map((r) => toReleaseResp(r))
+      const whole = releases.listUpTo(scope, filter, WHOLE_LIST_MAX)
+      if (whole) return sendBytes(reply, releaseListBytes(whole))
+      return streamList(req, reply, releases.listPages(scope, filter, LIST_PAGE))
     },
   )
 
   app.get(
     itemPath,
     { schema: { ...one('Show a release', 'ShowRelease'), params: ReleaseParamsPathSchema, querystring: ShowResourcesQuerySchema } },
-    async (req) => answer(releases.get(keyOf(req.projectId, req.params)), wantsResources(req.query)),
+    async (req, reply) => answer(reply, releases.get(keyOf(req.projectId, req.params)), wantsResources(req.query)),
   )
 
   app.put(
@@ -108,7 +121,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         body: Type.Ref(UpdateReleaseBodySchema),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const key = keyOf(req.projectId, req.params)
       const b = req.body
       const p = params(b.parameters)
@@ -124,14 +137,14 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
               resetValues: flag(p.reset_values),
               reuseValues: flag(p.replace),
             })
-      return answer(updated, wantsResources(req.query))
+      return answer(reply, updated, wantsResources(req.query))
     },
   )
 
   app.delete(
     itemPath,
     { schema: { ...one('Delete a release (helm uninstall)', 'DeleteRelease'), params: ReleaseParamsPathSchema, querystring: ShowResourcesQuerySchema } },
-    async (req) => answer(releases.uninstall(keyOf(req.projectId, req.params)), wantsResources(req.query)),
+    async (req, reply) => answer(reply, releases.uninstall(keyOf(req.projectId, req.params)), wantsResources(req.query)),
   )
 
   app.get(
@@ -145,6 +158,6 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         response: { 200: ReleaseListSchema, ...cceErrorResponses },
       },
     },
-    async (req) => releases.history(keyOf(req.projectId, req.params)).map((r) => toReleaseResp(r)),
+    async (req, reply) => sendBytes(reply, releaseListBytes(releases.history(keyOf(req.projectId, req.params)))),
   )
 }

@@ -1,0 +1,38 @@
+/**
+ * Every read the release store makes at scale searches an index: a list (each filter shape, whole
+ * or a page after a cursor), a show, a history and the due-work queries settle-on-start and every
+ * read run. A full SCAN of a release table would make 100,000 releases cost 100,000 rows a request.
+ */
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/storage/db.js'
+import { SqliteReleaseRepository } from '../../src/storage/release-repository.js'
+
+const plan = (db: ReturnType<typeof openDatabase>, sql: string): string =>
+  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], m[1] === 'limit' || m[1] === 'now' ? 1 : 'x']))) as Array<{ detail: string }>)
+    .map((r) => r.detail)
+    .join(' | ')
+
+describe('query plans', () => {
+  it('every list shape, show, history and due query searches an index, none scans a release table', () => {
+    const db = openDatabase(':memory:')
+    const repo = new SqliteReleaseRepository(db)
+    const stmts = (repo as unknown as { stmts: Record<string, unknown> }).stmts
+    const sources: Array<[string, string]> = []
+    for (const [name, s] of Object.entries(stmts)) {
+      if (name === 'listHead' || name === 'listPage') for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
+      else if (['latest', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
+    }
+    expect(sources).toHaveLength(13)
+    for (const [name, sql] of sources) {
+      const p = plan(db, sql)
+      expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|releases|release_revisions|pending_operations)\b(?! USING)/)
+      expect(p, `${name}: ${p}`).toMatch(/SEARCH|USING (COVERING )?INDEX/)
+    }
+    // The chart filter's head goes through the chart index (few releases run one chart).
+    expect(plan(db, (stmts.listHead as Record<string, { source: string }>).chart!.source)).toMatch(/release_revisions_chart/)
+    // Lists are read in key order without a sort, except the chart-filtered head.
+    expect(plan(db, (stmts.listHead as Record<string, { source: string }>).namespace!.source)).not.toMatch(/TEMP B-TREE/)
+    expect(plan(db, (stmts.listPage as Record<string, { source: string }>).all!.source)).not.toMatch(/TEMP B-TREE/)
+    db.close()
+  })
+})
