@@ -8,7 +8,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Clock } from './clock.js'
 import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
 import { ControlPlane, faultRandom } from './control/control-plane.js'
-import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults.js'
+import { FaultStore, flavorDialects, loadFaultFile, type FaultRuleInput } from './control/faults.js'
+import { Dashboard } from './control/dashboard.js'
+import { RevisionTimes } from './control/revision-times.js'
 import { Journal } from './control/journal.js'
 import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
@@ -28,6 +30,7 @@ import { SqliteChartRepository } from './storage/chart-repository.js'
 import { SqliteClusterRepository } from './storage/cloudpods-cluster-repository.js'
 import { SqliteRepoRepository } from './storage/cloudpods-repo-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
+import { SqliteDashboardQueries } from './storage/dashboard-queries.js'
 import { VERSION } from './version.js'
 import { cceDialect } from './wire/cce/dialect.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
@@ -36,6 +39,9 @@ import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
 import { sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
+import { dashboardRoutes } from './wire/control/dashboard-routes.js'
+import { collectOperations } from './wire/control/operation-catalog.js'
+import { uiRoutes } from './wire/control/ui-routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
@@ -154,8 +160,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       throw err
     }
   }
+  // The dashboard's revision timeline: when each pending operation ended is noted as it happens.
+  const times = new RevisionTimes(clock)
   const releases = new ReleaseService({
-    repo,
+    repo: times.observe(repo),
     charts: new StoredChartCatalog(charts),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
@@ -222,6 +230,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     tokens: new SqliteKeystoneTokenRepository(db),
   })
   const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos }, keystone }
+  // Before the dialects register: the fault form lists the operation names of their routes.
+  const operations = collectOperations(app, dialects)
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -230,6 +240,20 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     control,
     lifecycle: () => lifecycle.profileName,
   })
+  const dashboard = new Dashboard({
+    queries: new SqliteDashboardQueries(db),
+    releases,
+    charts,
+    control,
+    times,
+    clock,
+    flavors: flavorDialects,
+    pendingOf: (key) => repo.pending(key),
+    historyOf: (key) => repo.history(key),
+  })
+  await app.register(dashboardRoutes, { prefix: '/_emulator', dashboard, control, operations, flavors: flavorDialects })
+  // dist/ui/ beside the compiled app or the bundle; from the sources (tests), the last build's.
+  if (config.ui !== false) await app.register(uiRoutes, { folders: [new URL('./ui/', import.meta.url), new URL('../dist/ui/', import.meta.url)] })
   // Read once, on the first request for it: neither start-up nor every request pays for the file.
   let openApiFile: Promise<Buffer> | undefined
   app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => {

@@ -47,6 +47,8 @@ export interface EmulatorConfig {
   region?: string
   /** Keystone users accepted in verify mode (POST /v3/auth/tokens), each optionally bound to a project. */
   users?: KeystoneUser[]
+  /** Serve the web dashboard at /_emulator/ui (and redirect / there); absent means true. */
+  ui?: boolean
 }
 
 interface Option {
@@ -240,6 +242,16 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     help: 'verify mode: Keystone users for climc, NAME:PASSWORD[:PROJECT][,...] or @FILE with one per line (# comments)',
     parse: (s, source) => credentialOption(() => parseUsers(s, source)),
   },
+  ui: {
+    flag: 'ui',
+    env: 'CCE_EMULATOR_UI',
+    default: 'true',
+    help: 'serve the web dashboard at /_emulator/ui, unauthenticated like all of /_emulator (--no-ui or false: off)',
+    parse: (s, source) => {
+      if (s === 'true' || s === 'false') return s === 'true'
+      throw new ConfigError(`${source} must be true or false (got "${s}")`)
+    },
+  },
 }
 
 function byteCount(min: number) {
@@ -260,6 +272,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       args: [...argv],
       options: {
         help: { type: 'boolean', short: 'h' },
+        // The one switch spelled as a negation: --no-ui is --ui false.
+        'no-ui': { type: 'boolean' },
         ...Object.fromEntries(entries.map(([, o]) => [o.flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -269,6 +283,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`${(err as Error).message}; run with --help to see the options`)
   }
   if (values.help) return { help: true }
+  if (values['no-ui']) {
+    if (typeof values.ui === 'string') throw new ConfigError('--no-ui and --ui cannot both be given')
+    values.ui = 'false'
+  }
   const config = Object.fromEntries(
     entries.map(([key, o]) => {
       const flagValue = values[o.flag]
@@ -288,7 +306,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 
 export function helpText(): string {
   const lines = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.help}\n  ${''.padEnd(14)} env ${o.env}, default ${o.default || 'none'}`)
-  return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --help, -h     show this help\n`
+  return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --no-ui        same as --ui false\n  --help, -h     show this help\n`
 }
 
 /** Defaults for in-process use and tests. */

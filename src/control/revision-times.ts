@@ -1,0 +1,106 @@
+/**
+ * When each revision's pending operation started and ended, for the dashboard's timeline. A
+ * revision row keeps when its operation started (updated_at) but not when the pending state
+ * ended: a completion only rewrites status and description. Rather than a schema change, the
+ * release repository is wrapped, and every start and end the release service applies is noted
+ * here, in memory and bounded like the journal: diagnostics, not state. Operations that ended
+ * before this process started show an unknown end.
+ */
+import type { Clock } from '../clock.js'
+import type { Effects } from '../releases/lifecycle.js'
+import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
+import { releaseKeyString, type Operation, type PendingOperation, type ReleaseKey, type Revision, type Scope } from '../releases/release.js'
+
+export interface RevisionTiming {
+  operation: Operation
+  /** When the operation started; for an uninstall, when the release began DELETING. */
+  startedAt: Date
+  /** When its pending state ended (completion, failure, trigger); null while pending. */
+  endedAt: Date | null
+}
+
+/** Revisions remembered; the oldest are forgotten first. */
+const CAPACITY = 100_000
+
+export class RevisionTimes {
+  readonly #times = new Map<string, RevisionTiming>()
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The timing of a revision's operation, if this process saw it start or end. */
+  get(key: ReleaseKey, revision: number): RevisionTiming | undefined {
+    return this.#times.get(`${releaseKeyString(key)}#${revision}`)
+  }
+
+  get size(): number {
+    return this.#times.size
+  }
+
+  /** The repository the release service should use: the same one, observed. */
+  observe(inner: ReleaseRepository): ReleaseRepository {
+    return new ObservedRepository(inner, this)
+  }
+
+  /** Called once `fx` is applied: `current` is the pending operation the release had before, if any. */
+  note(key: ReleaseKey, fx: Effects, current: PendingOperation | null): void {
+    const now = this.clock.now()
+    const id = releaseKeyString(key)
+    if (fx.pending === null && current) {
+      // Work that fell due ended at its due time, however much later a read settled it.
+      const due = current.dueAt
+      const endedAt = due && due.getTime() <= now.getTime() ? due : now
+      const slot = `${id}#${current.revision}`
+      const known = this.#times.get(slot)
+      this.#set(slot, { operation: current.operation, startedAt: known?.startedAt ?? endedAt, endedAt })
+    }
+    if (fx.pending) this.#set(`${id}#${fx.pending.revision}`, { operation: fx.pending.operation, startedAt: now, endedAt: null })
+  }
+
+  #set(slot: string, timing: RevisionTiming): void {
+    this.#times.delete(slot)
+    if (this.#times.size >= CAPACITY) this.#times.delete(this.#times.keys().next().value!)
+    this.#times.set(slot, timing)
+  }
+}
+
+class ObservedRepository implements ReleaseRepository {
+  countRead?: (key: ReleaseKey, now: Date) => void
+
+  constructor(
+    private readonly inner: ReleaseRepository,
+    private readonly times: RevisionTimes,
+  ) {
+    if (inner.countRead) this.countRead = (key, now) => inner.countRead!(key, now)
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.inner.transaction(fn)
+  }
+  history(key: ReleaseKey): Revision[] {
+    return this.inner.history(key)
+  }
+  latest(key: ReleaseKey): Revision | null {
+    return this.inner.latest(key)
+  }
+  list(scope: Scope, filter: ReleaseFilter): Revision[] {
+    return this.inner.list(scope, filter)
+  }
+  pending(key: ReleaseKey): PendingOperation | null {
+    return this.inner.pending(key)
+  }
+  due(now: Date, limit: number): PendingOperation[] {
+    return this.inner.due(now, limit)
+  }
+  hasDue(now: Date): boolean {
+    return this.inner.hasDue(now)
+  }
+  pendingWork(now: Date): { due: boolean; counting: boolean } {
+    return this.inner.pendingWork(now)
+  }
+  apply(key: ReleaseKey, effects: Effects): void {
+    // Only writes that end pending work need the current operation (one keyed read).
+    const current = effects.pending === null ? this.inner.pending(key) : null
+    this.inner.apply(key, effects)
+    if (effects.pending !== undefined) this.times.note(key, effects, current)
+  }
+}
