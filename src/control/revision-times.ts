@@ -53,7 +53,8 @@ export class RevisionTimes {
       const known = this.#times.get(slot)
       this.#set(slot, { operation: current.operation, startedAt: known?.startedAt ?? endedAt, endedAt })
     }
-    if (fx.pending) this.#set(`${id}#${fx.pending.revision}`, { operation: fx.pending.operation, startedAt: now, endedAt: null })
+    // The revision's own time (taken when the operation was planned), so the two can be matched.
+    if (fx.pending) this.#set(`${id}#${fx.pending.revision}`, { operation: fx.pending.operation, startedAt: fx.insert?.updatedAt ?? now, endedAt: null })
   }
 
   #set(slot: string, timing: RevisionTiming): void {

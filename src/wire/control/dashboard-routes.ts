@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Dashboard, PendingEntry, ReleaseSummary, RevisionView } from '../../control/dashboard.js'
 import type { ControlPlane } from '../../control/control-plane.js'
 import { defaultFaultErrors, MAX_LATENCY_MS } from '../../control/faults.js'
-import { FaultRuleInputSchema } from '../../control/fault-schema.js'
+import { FaultRuleInputSchema, FLAVOR_NAMES } from '../../control/fault-schema.js'
 import type { Flavor, ReleaseKey } from '../../releases/release.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
 import type { CatalogOperation } from './operation-catalog.js'
@@ -242,6 +242,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
       return {
         dialects: [...new Set(flavors.map(([, d]) => d).concat(opts.operations().flatMap((o) => o.dialects)))].sort(),
         flavors: flavors.map(([flavor, dialect]) => ({ flavor, dialect })),
+        match_flavors: [...FLAVOR_NAMES],
         operations: opts.operations(),
         errors: defaultFaultErrors(),
         lifecycle_outcomes: LIFECYCLE_OUTCOMES,

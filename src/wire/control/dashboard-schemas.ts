@@ -168,9 +168,14 @@ export const ChangesSchema = Type.Object({
 
 export const FaultCatalogSchema = Type.Object({
   dialects: Type.Array(Type.String()),
-  flavors: Type.Array(Type.Object({ flavor: Type.String(), dialect: Type.String() })),
+  flavors: Type.Array(Type.Object({ flavor: Type.String(), dialect: Type.String() }), { description: 'Every stored flavour and its dialect' }),
+  match_flavors: Type.Array(Type.String(), { description: 'The flavours match.flavor accepts (a request flavour, from the path prefix)' }),
   operations: Type.Array(
-    Type.Object({ name: Type.String(), dialects: Type.Array(Type.String()) }),
+    Type.Object({
+      name: Type.String(),
+      dialects: Type.Array(Type.String()),
+      kind: Type.String({ enum: ['operation', 'operation_id'], description: "operation_id: a route's operationId, lower-cased" }),
+    }),
     { description: "Names match.operation accepts, from the served routes (each route's operation, aliases and operationId)" },
   ),
   errors: Type.Array(Type.Object({ status: Type.Integer(), error_code: Type.String(), error_msg: Type.String() }), { description: 'HTTP outcomes with their default code and text' }),

@@ -11,6 +11,8 @@ import { CONTROL_PREFIX } from './hooks.js'
 export interface CatalogOperation {
   name: string
   dialects: string[]
+  /** 'operation_id': a route's operationId (lower-cased), which rules also accept; 'operation': a name. */
+  kind: 'operation' | 'operation_id'
 }
 
 // An update route answers to upgrade or rollback by its body's action; ask with each.
@@ -45,7 +47,8 @@ function build(routes: readonly RouteOptions[], dialects: DialectRouter): Catalo
   }
   // Lifecycle rules match the operation a write starts, in every dialect that has releases.
   for (const d of dialects.dialects) for (const op of OPERATIONS) add(op, d.name)
+  const ids = new Set(routes.map((r) => (r.schema as { operationId?: unknown } | undefined)?.operationId).filter((id): id is string => typeof id === 'string').map((id) => id.toLowerCase()))
   return [...byName]
-    .map(([name, set]) => ({ name, dialects: [...set].sort() }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(([name, set]): CatalogOperation => ({ name, dialects: [...set].sort(), kind: ids.has(name) ? 'operation_id' : 'operation' }))
+    .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'operation' ? -1 : 1))
 }

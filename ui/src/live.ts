@@ -1,0 +1,95 @@
+/**
+ * Live updates: one poll of /_emulator/changes a second (a few integers; paused while the tab is
+ * hidden). Views re-read their data when the version moves, so an idle emulator costs the page
+ * one tiny request a second, and a busy one at most one re-read per view a second.
+ */
+import { createContext } from 'preact'
+import { useContext, useEffect, useRef, useState } from 'preact/hooks'
+import { get, type Changes } from './api.js'
+
+export interface Sample {
+  /** Requests and errors journaled in the second before `at`. */
+  requests: number
+  errors: number
+  at: number
+}
+
+export interface Live {
+  changes: Changes | null
+  /** The last 60 one-second samples, oldest first. */
+  samples: Sample[]
+  connected: boolean
+}
+
+export const LiveContext = createContext<Live>({ changes: null, samples: [], connected: false })
+export const useLive = () => useContext(LiveContext)
+
+const INTERVAL_MS = 1000
+const KEEP = 60
+
+export function useChangesPoll(): Live {
+  const [live, setLive] = useState<Live>({ changes: null, samples: [], connected: false })
+  const last = useRef<Changes | null>(null)
+  useEffect(() => {
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const tick = async () => {
+      if (stopped) return
+      if (document.visibilityState !== 'hidden') {
+        try {
+          const next = await get<Changes>('/changes')
+          const prev = last.current
+          last.current = next
+          setLive((l) => {
+            const samples = prev
+              ? [...l.samples, { requests: next.journal.total - prev.journal.total, errors: next.journal.errors - prev.journal.errors, at: Date.now() }].slice(-KEEP)
+              : l.samples
+            // Keep the same object when nothing moved, so nothing re-renders.
+            if (l.connected && l.changes?.version === next.version && samples === l.samples) return l
+            return { changes: l.changes?.version === next.version ? l.changes : next, samples, connected: true }
+          })
+        } catch {
+          setLive((l) => (l.connected ? { ...l, connected: false } : l))
+        }
+      }
+      if (!stopped) timer = setTimeout(tick, INTERVAL_MS)
+    }
+    void tick()
+    return () => {
+      stopped = true
+      clearTimeout(timer)
+    }
+  }, [])
+  return live
+}
+
+/** What a view watches: the parts of the change snapshot its data depends on. */
+export const watchData = (c: Changes) => `${c.data}.${c.clock.offset_ms}.${c.lifecycle}`
+export const watchJournal = (c: Changes) => String(c.journal.total)
+export const watchFaults = (c: Changes) => `${c.faults}.${c.data}`
+
+/**
+ * Re-runs `load` when what `watch` picks from the change snapshot moves (default: anything), or
+ * `deps` change; returns its last result. A release list does not re-read for a journaled GET.
+ */
+export function useLiveData<T>(
+  load: () => Promise<T>,
+  deps: unknown[],
+  watch: (c: Changes) => string = (c) => c.version,
+): { data: T | null; error: string | null; reload: () => void } {
+  const { changes } = useLive()
+  const watched = changes ? watch(changes) : null
+  const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null })
+  const [nonce, setNonce] = useState(0)
+  useEffect(() => {
+    let current = true
+    load().then(
+      (data) => current && setState({ data, error: null }),
+      (err: Error) => current && setState((s) => ({ data: s.data, error: err.message })),
+    )
+    return () => {
+      current = false
+    }
+  }, [watched, nonce, ...deps])
+  return { ...state, reload: () => setNonce((n) => n + 1) }
+}
