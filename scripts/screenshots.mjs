@@ -78,7 +78,7 @@ try {
   })
   await shoot('faults', 'faults.png', () => page.getByRole('cell', { name: 'throttle-lists', exact: true }).waitFor())
   await shoot('charts', 'charts.png', async () => {
-    await page.getByRole('button', { name: /Default values of nginx-demo 1.1.0 \(cce/ }).click()
+    await page.getByRole('button', { name: /Show values of nginx-demo 1.1.0 \(cce/ }).click()
     await page.getByLabel(/values.yaml of nginx-demo/).waitFor()
   })
   await browser.close()

@@ -54,12 +54,12 @@ export function ChartsView() {
                 <td>{c.flavor}</td>
                 <td>{fmtTime(c.created_at)}</td>
                 <td>
-                  <a href={c.archive_url} download={`${c.name}-${c.version}.tgz`} aria-label={`Download ${c.name} ${c.version} (${c.flavor}, ${c.project_id})`}>
+                  <a href={c.archive_url} download={`${c.name}-${c.version}.tgz`} aria-label={`Download .tgz of ${c.name} ${c.version} (${c.flavor}, ${c.project_id})`}>
                     Download .tgz
                   </a>
                 </td>
                 <td>
-                  <button type="button" class="link" aria-expanded={shown?.key === key} aria-label={`Default values of ${c.name} ${c.version} (${c.flavor}, ${c.project_id})`} onClick={() => void show(c)}>
+                  <button type="button" class="link" aria-expanded={shown?.key === key} aria-label={`${shown?.key === key ? 'Hide' : 'Show'} values of ${c.name} ${c.version} (${c.flavor}, ${c.project_id})`} onClick={() => void show(c)}>
                     {shown?.key === key ? 'Hide values' : 'Show values'}
                   </button>
                 </td>
