@@ -244,6 +244,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     queries: new SqliteDashboardQueries(db),
     releases,
     charts,
+    repos,
     control,
     times,
     clock,

@@ -7,6 +7,7 @@
  * so the page shows what the next API read would.
  */
 import type { ChartService } from '../charts/chart-service.js'
+import type { RepoService } from '../cloudpods/repo-service.js'
 import type { Clock } from '../clock.js'
 import { NotFoundError } from '../errors.js'
 import type { KubeResource } from '../releases/ports.js'
@@ -71,6 +72,18 @@ export interface PendingEntry {
   startedAt: Date
 }
 
+/** A chart version in a Cloudpods chart repo. */
+export interface RepoChartEntry {
+  repoId: string
+  repoName: string
+  repoType: string
+  name: string
+  version: string
+  description: string
+  appVersion: string
+  createdAt: Date
+}
+
 export interface ChartStoreEntry {
   projectId: string
   flavor: Flavor
@@ -125,6 +138,8 @@ export interface DashboardDeps {
   queries: DashboardQueries
   releases: ReleaseService
   charts: ChartService
+  /** The Cloudpods dialect's chart repos. */
+  repos: RepoService
   control: ControlPlane
   times: RevisionTimes
   clock: Clock
@@ -175,6 +190,41 @@ export class Dashboard {
 
   charts(): ChartStoreEntry[] {
     return this.deps.queries.charts()
+  }
+
+  /** Every version of every chart in every Cloudpods repo. */
+  repoCharts(): RepoChartEntry[] {
+    const { repos } = this.deps
+    return repos.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }).repos.flatMap((repo) =>
+      repos.charts(repo.id, { allVersions: true, version: '>=0.0.0-0' }).charts.map((c) => ({
+        repoId: repo.id,
+        repoName: repo.name,
+        repoType: repo.type,
+        name: c.name,
+        version: c.version,
+        description: c.description,
+        appVersion: c.appVersion,
+        createdAt: c.createdAt,
+      })),
+    )
+  }
+
+  repoChartValues(repo: string, name: string, version: string): Values {
+    return this.#repoChart(repo, name, version).values
+  }
+
+  repoChartArchive(repo: string, name: string, version: string): { fileName: string; bytes: Buffer } {
+    const chart = this.#repoChart(repo, name, version)
+    const bytes = this.deps.repos.packageOf({ repoId: chart.repoId, repoName: repo, name, version: chart.version, digest: chart.digest })
+    if (!bytes) throw new NotFoundError(`chart ${name} ${version}: its package is gone from repo ${repo}`)
+    return { fileName: `${name}-${chart.version}.tgz`, bytes }
+  }
+
+  #repoChart(repo: string, name: string, version: string) {
+    // A version spelled exactly as asked wins over any constraint reading of it.
+    const { chart } = this.deps.repos.chart(repo, name, version)
+    if (chart.version !== version) throw new NotFoundError(`chart ${name} ${version} not found in repo ${repo}`)
+    return chart
   }
 
   chartValues(projectId: string, flavor: Flavor, id: string): Values {

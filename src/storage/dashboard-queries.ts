@@ -8,7 +8,9 @@ import type { ChartStoreEntry, DashboardQueries, FacetValue, PendingEntry, Relea
 import type { Flavor, Operation, Outcome, ReleaseStatus } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 
-const JOIN_LATEST = `releases r JOIN release_revisions v
+// CROSS JOIN keeps releases (narrow rows) as the outer loop: left to itself SQLite scans the
+// revisions and looks each release up, three times slower at 10,000 releases.
+const JOIN_LATEST = `releases r CROSS JOIN release_revisions v
   ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
  AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision`
 const JOIN_PENDING = `LEFT JOIN pending_operations p

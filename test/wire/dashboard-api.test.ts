@@ -4,6 +4,10 @@
  * revisions' timing; pending work and its triggers by stored key; the change counter; the fault
  * form's catalog; chart stores with downloads; and the dashboard's own files.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AUTH, buildTestApp, createBody, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
 
@@ -209,6 +213,30 @@ describe('chart stores', () => {
     expect(archive.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
     expect((await call('GET', one.values_url, undefined, {})).json()).toEqual({ values: {} })
     expect((await control('GET', '/charts/cce/nosuch/values')).statusCode).toBe(404)
+  })
+})
+
+describe('Cloudpods repo charts', () => {
+  it('lists every version of every repo chart with values and archive links that work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ui-repos-'))
+    cpSync(fileURLToPath(new URL('../fixtures/cloudpods-charts/bitnami-new', import.meta.url)), join(dir, 'bitnami-new'), { recursive: true })
+    try {
+      t = await buildTestApp({ charts: dir })
+      const { repo_charts } = (await control('GET', '/charts')).json()
+      expect(repo_charts.map((c: { repo: string; name: string; version: string; dialect: string }) => [c.repo, c.name, c.version, c.dialect])).toEqual([
+        ['bitnami-new', 'etcd', '8.11.2', 'cloudpods'],
+        ['bitnami-new', 'etcd', '8.11.1', 'cloudpods'],
+      ])
+      const older = repo_charts[1]
+      const archive = await call('GET', older.archive_url, undefined, {})
+      expect(archive.statusCode).toBe(200)
+      expect(archive.headers['content-disposition']).toContain('etcd-8.11.1.tgz')
+      expect(archive.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
+      expect((await call('GET', older.values_url, undefined, {})).json().values).toBeTypeOf('object')
+      expect((await control('GET', '/repos/bitnami-new/charts/etcd/9.9.9/values')).statusCode).toBe(404)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -210,3 +210,17 @@ export const releaseKey = (r: { project_id: string; flavor: string; cluster_id: 
 
 export const releaseHref = (r: { project_id: string; flavor: string; cluster_id: string; namespace: string; name: string }) =>
   `#/release/${[r.flavor, r.cluster_id, r.namespace, r.name].map(encodeURIComponent).join('/')}?project_id=${encodeURIComponent(r.project_id)}`
+
+export interface RepoChartEntry {
+  repo: string
+  repo_id: string
+  repo_type: string
+  dialect: string
+  name: string
+  version: string
+  description: string
+  app_version: string
+  created_at: string
+  archive_url: string
+  values_url: string
+}

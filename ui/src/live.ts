@@ -76,20 +76,35 @@ export function useLiveData<T>(
   load: () => Promise<T>,
   deps: unknown[],
   watch: (c: Changes) => string = (c) => c.version,
+  /** Re-reads caused by changes come at most this often (the last one is never dropped). */
+  minIntervalMs = 0,
 ): { data: T | null; error: string | null; reload: () => void } {
   const { changes } = useLive()
   const watched = changes ? watch(changes) : null
   const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null })
   const [nonce, setNonce] = useState(0)
+  const lastLoad = useRef(0)
+  const depsKey = JSON.stringify(deps)
+  const lastDeps = useRef(depsKey)
+  const lastNonce = useRef(nonce)
   useEffect(() => {
     let current = true
-    load().then(
-      (data) => current && setState({ data, error: null }),
-      (err: Error) => current && setState((s) => ({ data: s.data, error: err.message })),
-    )
+    const run = () => {
+      lastLoad.current = Date.now()
+      load().then(
+        (data) => current && setState({ data, error: null }),
+        (err: Error) => current && setState((s) => ({ data: s.data, error: err.message })),
+      )
+    }
+    // A change of filters (deps) or an explicit reload reads at once; a change feed tick may wait.
+    const wait = lastDeps.current === depsKey && lastNonce.current === nonce ? lastLoad.current + minIntervalMs - Date.now() : 0
+    lastDeps.current = depsKey
+    lastNonce.current = nonce
+    const timer = wait > 0 ? setTimeout(run, wait) : (run(), undefined)
     return () => {
       current = false
+      clearTimeout(timer)
     }
-  }, [watched, nonce, ...deps])
+  }, [watched, nonce, depsKey])
   return { ...state, reload: () => setNonce((n) => n + 1) }
 }

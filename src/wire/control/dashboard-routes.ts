@@ -28,6 +28,7 @@ import {
   ReleaseListQuerySchema,
   ReleaseListSchema,
   ReleaseParamsSchema,
+  RepoChartParamsSchema,
 } from './dashboard-schemas.js'
 import { controlErrors, tags } from './schemas.js'
 
@@ -39,6 +40,7 @@ export interface DashboardRoutesOptions {
   flavors: () => Array<[string, string]>
 }
 
+const attachment = (fileName: string) => `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString())
 
 const LIFECYCLE_OUTCOMES: string[] = (
@@ -254,7 +256,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
   app.get(
     '/charts',
     {
-      schema: schema('Charts of every project and flavour store, with links to their package and values', 'EmulatorListAllCharts', {
+      schema: schema('Charts of every project and flavour store, and of every Cloudpods repo, with links to their package and values', 'EmulatorListAllCharts', {
         response: { 200: ChartStoresSchema },
       }),
     },
@@ -276,7 +278,48 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
           values_url: `${base}/values${project}`,
         }
       }),
+      repo_charts: dashboard.repoCharts().map((c) => {
+        const base = `/_emulator/repos/${encodeURIComponent(c.repoId)}/charts/${encodeURIComponent(c.name)}/${encodeURIComponent(c.version)}`
+        return {
+          repo: c.repoName,
+          repo_id: c.repoId,
+          repo_type: c.repoType,
+          dialect: 'cloudpods',
+          name: c.name,
+          version: c.version,
+          description: c.description,
+          app_version: c.appVersion,
+          created_at: c.createdAt.toISOString(),
+          archive_url: `${base}/archive`,
+          values_url: `${base}/values`,
+        }
+      }),
     }),
+  )
+
+  app.get(
+    '/repos/:repo/charts/:name/:version/values',
+    {
+      schema: schema("A Cloudpods repo chart version's values.yaml as JSON", 'EmulatorRepoChartValues', {
+        params: RepoChartParamsSchema,
+        response: { 200: ChartValuesSchema, ...controlErrors },
+      }),
+    },
+    async (req) => ({ values: dashboard.repoChartValues(req.params.repo, req.params.name, req.params.version) }),
+  )
+
+  app.get(
+    '/repos/:repo/charts/:name/:version/archive',
+    {
+      schema: schema('Download a Cloudpods repo chart package', 'EmulatorRepoChartArchive', {
+        params: RepoChartParamsSchema,
+        response: { 200: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...controlErrors },
+      }),
+    },
+    async (req, reply) => {
+      const { fileName, bytes } = dashboard.repoChartArchive(req.params.repo, req.params.name, req.params.version)
+      return reply.type('application/octet-stream').header('content-disposition', attachment(fileName)).send(bytes as never)
+    },
   )
 
   app.get(
@@ -302,10 +345,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
     },
     async (req, reply) => {
       const { fileName, bytes } = dashboard.chartArchive(req.query.project_id ?? req.projectId, req.params.flavor as Flavor, req.params.chart_id)
-      return reply
-        .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"`)
-        .send(bytes as never)
+      return reply.type('application/octet-stream').header('content-disposition', attachment(fileName)).send(bytes as never)
     },
   )
 }

@@ -199,6 +199,23 @@ export const ChartStoresSchema = Type.Object({
       values_url: Type.String(),
     }),
   ),
+  repo_charts: Type.Array(
+    Type.Object({
+      repo: Type.String(),
+      repo_id: Type.String(),
+      repo_type: Type.String(),
+      dialect: Type.String({ description: 'cloudpods: repos are the Cloudpods chart stores' }),
+      name: Type.String(),
+      version: Type.String(),
+      description: Type.String(),
+      app_version: Type.String(),
+      created_at: Type.String(),
+      archive_url: Type.String(),
+      values_url: Type.String(),
+    }),
+    { description: 'Every version of every chart in every Cloudpods repo' },
+  ),
 })
+export const RepoChartParamsSchema = Type.Object({ repo: Type.String({ minLength: 1, description: 'Repo id or name' }), name: Type.String({ minLength: 1 }), version: Type.String({ minLength: 1 }) })
 export const ChartParamsSchema = Type.Object({ flavor: Type.String({ minLength: 1 }), chart_id: Type.String({ minLength: 1 }) })
 export const ChartValuesSchema = Type.Object({ values: Type.Unsafe<Record<string, unknown>>({ ...Values, description: "The chart's values.yaml as JSON" }) })
