@@ -40,6 +40,8 @@ try {
   const cce = (cluster) => `/cce/cam/v3/clusters/${cluster}`
   const create = (base, name, chart, values = {}, namespace = 'default') =>
     api('POST', `${base}/releases`, { name, namespace, chart_id: chart.id, version: chart.version, values })
+  // Simulated durations, so the timeline has pending stretches to draw (the clock is advanced, nobody waits).
+  await api('PUT', '/_emulator/lifecycle', { operations: { install: { mode: 'time', delay_ms: 15_000 }, upgrade: { mode: 'time', delay_ms: 25_000 } } })
   await create(cce('prod-1'), 'web', nginx, { replicaCount: 2, image: { tag: '1.25' } })
   await create(cce('prod-1'), 'api', nginx, { replicaCount: 3 }, 'backend')
   await create(cce('stage-1'), 'web', nginx, { replicaCount: 1 })

@@ -1,5 +1,6 @@
 /** Small building blocks shared by the views: labelled fields, status chips, times, errors. */
 import type { ComponentChildren } from 'preact'
+import { useLatest } from './live.js'
 
 let nextId = 0
 /** A stable id for label/for pairs. */
@@ -100,3 +101,9 @@ export function relative(iso: string, now: string | undefined): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`
+
+/** "in 25 s" / "25 s ago", ticking with the emulator clock (only this text re-renders each second). */
+export function Relative(props: { iso: string }) {
+  const now = useLatest()?.clock.now
+  return <time dateTime={props.iso} title={props.iso}>{relative(props.iso, now)}</time>
+}

@@ -14,22 +14,49 @@ export interface Sample {
   at: number
 }
 
+/**
+ * Every poll lands here; only what subscribes re-renders each second (the header clock, relative
+ * times, the rate chart). The app-wide context changes only when the state version does, so an
+ * idle emulator costs the browser a fetch a second and no re-render of the views.
+ */
+class PollStore {
+  latest: Changes | null = null
+  samples: Sample[] = []
+  connected = false
+  readonly #listeners = new Set<() => void>()
+  subscribe(fn: () => void): () => void {
+    this.#listeners.add(fn)
+    return () => this.#listeners.delete(fn)
+  }
+  publish(): void {
+    for (const fn of this.#listeners) fn()
+  }
+}
+const store = new PollStore()
+
+/** Re-renders the caller on every poll and returns what `pick` reads from the store. */
+function useStore<T>(pick: (s: PollStore) => T): T {
+  const [, bump] = useState(0)
+  useEffect(() => store.subscribe(() => bump((n) => n + 1)), [])
+  return pick(store)
+}
+export const useLatest = () => useStore((s) => s.latest)
+export const useSamples = () => useStore((s) => s.samples)
+export const useConnected = () => useStore((s) => s.connected)
+
 export interface Live {
+  /** The last snapshot whose version differed from the one before (stable between changes). */
   changes: Changes | null
-  /** The last 60 one-second samples, oldest first. */
-  samples: Sample[]
-  connected: boolean
 }
 
-export const LiveContext = createContext<Live>({ changes: null, samples: [], connected: false })
+export const LiveContext = createContext<Live>({ changes: null })
 export const useLive = () => useContext(LiveContext)
 
 const INTERVAL_MS = 1000
 const KEEP = 60
 
 export function useChangesPoll(): Live {
-  const [live, setLive] = useState<Live>({ changes: null, samples: [], connected: false })
-  const last = useRef<Changes | null>(null)
+  const [live, setLive] = useState<Live>({ changes: null })
   useEffect(() => {
     let stopped = false
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -38,19 +65,15 @@ export function useChangesPoll(): Live {
       if (document.visibilityState !== 'hidden') {
         try {
           const next = await get<Changes>('/changes')
-          const prev = last.current
-          last.current = next
-          setLive((l) => {
-            const samples = prev
-              ? [...l.samples, { requests: next.journal.total - prev.journal.total, errors: next.journal.errors - prev.journal.errors, at: Date.now() }].slice(-KEEP)
-              : l.samples
-            // Keep the same object when nothing moved, so nothing re-renders.
-            if (l.connected && l.changes?.version === next.version && samples === l.samples) return l
-            return { changes: l.changes?.version === next.version ? l.changes : next, samples, connected: true }
-          })
+          const prev = store.latest
+          if (prev) store.samples = [...store.samples, { requests: next.journal.total - prev.journal.total, errors: next.journal.errors - prev.journal.errors, at: Date.now() }].slice(-KEEP)
+          store.latest = next
+          store.connected = true
+          setLive((l) => (l.changes?.version === next.version ? l : { changes: next }))
         } catch {
-          setLive((l) => (l.connected ? { ...l, connected: false } : l))
+          store.connected = false
         }
+        store.publish()
       }
       if (!stopped) timer = setTimeout(tick, INTERVAL_MS)
     }

@@ -7,7 +7,7 @@ import './styles.css'
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { fmtTime } from './components.js'
-import { LiveContext, useChangesPoll } from './live.js'
+import { LiveContext, useChangesPoll, useConnected, useLatest } from './live.js'
 import { ChartsView } from './views/charts.js'
 import { FaultsView } from './views/faults.js'
 import { PendingView } from './views/pending.js'
@@ -50,6 +50,17 @@ function useRoute(): Route {
   return route
 }
 
+/** The header's clock: re-renders with every poll, alone. */
+function LiveStatus() {
+  const connected = useConnected()
+  const latest = useLatest()
+  return (
+    <span class={`live ${connected ? "on" : "off"}`}>
+      {connected && latest ? `Live · ${fmtTime(latest.clock.now).slice(0, 19)} · ${latest.lifecycle}` : 'Connecting…'}
+    </span>
+  )
+}
+
 function App() {
   const live = useChangesPoll()
   const route = useRoute()
@@ -75,9 +86,7 @@ function App() {
             ))}
           </ul>
         </nav>
-        <span class={`live ${live.connected ? 'on' : 'off'}`} role="status">
-          {live.connected ? `Live · ${fmtTime(live.changes!.clock.now).slice(0, 19)} · ${live.changes!.lifecycle}` : 'Connecting…'}
-        </span>
+        <LiveStatus />
       </header>
       <main id="main">
         {route.view === 'releases' && <ReleasesView />}

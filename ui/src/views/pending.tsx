@@ -1,8 +1,8 @@
 /** Pending operations with their due times and triggers, the clock, and the lifecycle profile. */
 import { useMemo, useState } from 'preact/hooks'
 import { get, post, put, releaseHref, releaseKey, type Lifecycle, type PendingOperation } from '../api.js'
-import { ErrorNote, fieldId, fmtTime, relative, SelectField, TextField } from '../components.js'
-import { useLive, useLiveData, watchData } from '../live.js'
+import { ErrorNote, fieldId, fmtTime, Relative, SelectField, TextField } from '../components.js'
+import { useLatest, useLiveData, watchData } from '../live.js'
 
 const PROFILES = ['fast', 'realistic', 'manual']
 
@@ -10,7 +10,7 @@ const describe = (s: Lifecycle['operations'][string]) =>
   s.mode === 'time' ? `${s.delay_ms} ms${s.jitter_ms ? ` ± ${s.jitter_ms}` : ''}` : s.after_reads ? `after ${s.after_reads} reads` : 'on a trigger'
 
 export function PendingView() {
-  const { changes } = useLive()
+  const changes = useLatest()
   const pending = useLiveData(() => get<{ total: number; operations: PendingOperation[] }>('/pending?limit=500'), [], watchData)
   const lifecycle = useLiveData(() => get<Lifecycle>('/lifecycle'), [], watchData)
   const [seconds, setSeconds] = useState('30')
@@ -120,8 +120,10 @@ export function PendingView() {
               </td>
               <td>{op.operation}</td>
               <td class="num">{op.revision}</td>
-              <td>{relative(op.started_at, changes?.clock.now)}</td>
-              <td>{op.due_at ? relative(op.due_at, changes?.clock.now) : op.reads_left ? `after ${op.reads_left} reads` : 'on a trigger'}</td>
+              <td>
+                <Relative iso={op.started_at} />
+              </td>
+              <td>{op.due_at ? <Relative iso={op.due_at} /> : op.reads_left ? `after ${op.reads_left} reads` : 'on a trigger'}</td>
               <td>
                 {op.outcome}
                 {op.failure_reason && <span class="muted"> ({op.failure_reason})</span>}

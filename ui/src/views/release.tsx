@@ -1,11 +1,18 @@
 /** One release: status and pending work (with its triggers), the revision timeline, values and diffs, resources, and its requests. */
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { get, post, query, releaseKey, type JournalEntry, type ReleaseDetail } from '../api.js'
-import { Chip, ErrorNote, fieldId, fmtDuration, fmtTime, relative, SelectField } from '../components.js'
+import { Chip, ErrorNote, fieldId, fmtDuration, fmtTime, Relative, SelectField } from '../components.js'
 import { diffValues, pretty } from '../diff.js'
-import { useLive, useLiveData, watchData, watchJournal } from '../live.js'
+import { useLatest, useLiveData, watchData, watchJournal } from '../live.js'
 import { JournalTable } from './requests.js'
 import { Timeline } from './timeline.js'
+import type { RevisionView } from '../api.js'
+
+/** The timeline runs to the emulator's now, so it re-renders with each poll (the rest of the view does not). */
+function LiveTimeline(props: { revisions: RevisionView[]; name: string }) {
+  const now = useLatest()?.clock.now ?? new Date().toISOString()
+  return <Timeline revisions={props.revisions} now={now} name={props.name} />
+}
 
 export interface ReleaseRef {
   project_id: string
@@ -17,14 +24,14 @@ export interface ReleaseRef {
 
 export function ReleaseView(props: { ref_: ReleaseRef }) {
   const r = props.ref_
-  const { changes } = useLive()
   const path = `/releases/${[r.flavor, r.cluster_id, r.namespace, r.name].map(encodeURIComponent).join('/')}${query({ project_id: r.project_id })}`
   const detail = useLiveData(() => get<ReleaseDetail>(path), [path], watchData)
+  // Entries that name a flavour must name this one; a dialect without flavours names none.
   const journal = useLiveData(
     () =>
-      get<{ requests: JournalEntry[] }>(
-        `/requests${query({ cluster_id: r.cluster_id, namespace: r.namespace, name: r.name, limit: 50, ...(r.flavor === 'cce' || r.flavor === 'autopilot' ? { flavor: r.flavor } : {}) })}`,
-      ),
+      get<{ requests: JournalEntry[] }>(`/requests${query({ cluster_id: r.cluster_id, namespace: r.namespace, name: r.name, limit: 100 })}`).then((j) => ({
+        requests: j.requests.filter((e) => e.flavor === null || e.flavor === r.flavor).slice(0, 50),
+      })),
     [path],
     watchJournal,
   )
@@ -100,7 +107,11 @@ export function ReleaseView(props: { ref_: ReleaseRef }) {
         <div class="pending-box" role="region" aria-label="Pending operation">
           <p>
             <strong>{d.pending.operation}</strong> of revision {d.pending.revision} is pending since {fmtTime(d.pending.started_at)};{' '}
-            {d.pending.due_at ? `due ${relative(d.pending.due_at, changes?.clock.now)}` : d.pending.reads_left ? `completes after ${d.pending.reads_left} more reads` : 'waits for a trigger'}
+            {d.pending.due_at ? (
+              <>
+                due <Relative iso={d.pending.due_at} />
+              </>
+            ) : d.pending.reads_left ? `completes after ${d.pending.reads_left} more reads` : 'waits for a trigger'}
             {d.pending.outcome !== 'succeed' && ` (will end: ${d.pending.outcome})`}.
           </p>
           <button type="button" onClick={() => trigger('complete')}>
@@ -114,7 +125,7 @@ export function ReleaseView(props: { ref_: ReleaseRef }) {
       )}
 
       <h2>Revision timeline</h2>
-      <Timeline revisions={revs} now={changes?.clock.now ?? new Date().toISOString()} name={rel.name} />
+      <LiveTimeline revisions={revs} name={rel.name} />
       <p class="legend">
         <span class="key hatch-key" /> pending <span class="key ok" /> deployed <span class="key muted" /> superseded <span class="key bad" /> failed / unknown{' '}
         <span class="key warn" /> deleting. Pending times:{' '}

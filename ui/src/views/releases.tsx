@@ -1,8 +1,8 @@
 /** Every release across projects, dialects, flavours and clusters: filters, status counts, live chips, pages. */
 import { useMemo, useState } from 'preact/hooks'
 import { get, query, releaseHref, type Facets, type ReleaseList } from '../api.js'
-import { Chip, ErrorNote, fieldId, plural, relative, SelectField, TextField, toneOf } from '../components.js'
-import { useLive, useLiveData, watchData } from '../live.js'
+import { Chip, ErrorNote, fieldId, plural, Relative, SelectField, TextField, toneOf } from '../components.js'
+import { useLiveData, watchData } from '../live.js'
 
 const PAGE = 50
 
@@ -22,7 +22,6 @@ export function ReleasesView() {
   const [filters, setFilters] = useState<Filters>(EMPTY)
   const [offset, setOffset] = useState(0)
   const ids = useMemo(() => Object.fromEntries(Object.keys(EMPTY).map((k) => [k, fieldId(k)])) as Record<keyof Filters, string>, [])
-  const { changes } = useLive()
   const set = (k: keyof Filters) => (v: string) => {
     setFilters((f) => ({ ...f, [k]: v }))
     setOffset(0)
@@ -98,7 +97,18 @@ export function ReleasesView() {
               </td>
               <td>
                 <Chip status={r.status} />
-                {r.pending && <span class="due">{r.pending.due_at ? ` due ${relative(r.pending.due_at, changes?.clock.now)}` : ' waits'}</span>}
+                {r.pending && (
+                  <span class="due">
+                    {' '}
+                    {r.pending.due_at ? (
+                      <>
+                        due <Relative iso={r.pending.due_at} />
+                      </>
+                    ) : (
+                      'waits'
+                    )}
+                  </span>
+                )}
               </td>
               <td class="num">{r.revision}</td>
               <td>
@@ -111,7 +121,9 @@ export function ReleasesView() {
                 {r.flavor}
                 {r.dialect !== r.flavor && <span class="muted"> · {r.dialect}</span>}
               </td>
-              <td>{relative(r.updated_at, changes?.clock.now)}</td>
+              <td>
+                <Relative iso={r.updated_at} />
+              </td>
             </tr>
           ))}
         </tbody>
