@@ -251,6 +251,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     flavors: flavorDialects,
     pendingOf: (key) => repo.pending(key),
     historyOf: (key) => repo.history(key),
+    clusterAliases: (id) => {
+      const cluster = clusters.findCluster(id)
+      return cluster && cluster.id === id ? [cluster.name] : []
+    },
   })
   await app.register(dashboardRoutes, { prefix: '/_emulator', dashboard, control, operations, flavors: flavorDialects })
   // dist/ui/ beside the compiled app or the bundle; from the sources (tests), the last build's.

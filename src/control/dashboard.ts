@@ -122,6 +122,8 @@ export interface ReleaseDetail {
   resources: KubeResource[]
   /** Why resources are empty when the chart can no longer be read. */
   resourcesError: string | null
+  /** The cluster id and the names requests may use for it. */
+  clusterRefs: string[]
 }
 
 export interface ChangeSnapshot {
@@ -152,6 +154,8 @@ export interface DashboardDeps {
    * history() counts a read, and looking must not move read-driven progression along.
    */
   historyOf: (key: ReleaseKey) => Revision[]
+  /** Other names a cluster id goes by in requests (a Cloudpods cluster's name), for matching journal entries. */
+  clusterAliases?: (clusterId: string) => string[]
 }
 
 export class Dashboard {
@@ -264,7 +268,8 @@ export class Dashboard {
     } catch (err) {
       resourcesError = (err as Error).message
     }
-    return { latest, revisions, pending, resources, resourcesError }
+    const clusterRefs = [key.clusterId, ...(this.deps.clusterAliases?.(key.clusterId) ?? []).filter((a) => a !== key.clusterId)]
+    return { latest, revisions, pending, resources, resourcesError, clusterRefs }
   }
 
   changes(): ChangeSnapshot {

@@ -96,6 +96,8 @@ describe.skipIf(!chromiumPath && !underCi)('dashboard in chromium', () => {
     // Installed, pending for the 60 simulated seconds of the install delay, then deployed.
     expect(await timeline.locator('[data-revision="1"] title').textContent()).toMatch(/Revision 1: install started .*, pending for 60 s, ended DEPLOYED/)
     await page.getByRole('region', { name: 'Pending operation' }).waitFor({ state: 'detached' })
+    // The journal entries that touched it: the create that made it.
+    await page.getByRole('button', { name: `POST ${BASE}/releases` }).waitFor()
     await shot('release')
   })
 

@@ -102,6 +102,7 @@ describe('GET /_emulator/releases/{flavor}/{cluster}/{namespace}/{name}', () => 
     expect(r2.values).toMatchObject({ imageTag: 'v3' })
     expect(d.pending).toMatchObject({ operation: 'upgrade', revision: 2, base_revision: 1, started_at: '2026-03-01T08:00:40.000Z', due_at: null, outcome: 'succeed' })
     expect(d.resources.map((r: { kind: string }) => r.kind).sort()).toEqual(['Deployment', 'Service'])
+    expect(d.cluster_refs).toEqual(['c1'])
 
     t.clock.advance(5_000)
     expect((await control('POST', '/pending/complete', { project_id: 'default', flavor: 'cce', cluster_id: 'c1', namespace: 'project01', name: 'web' })).json()).toEqual({

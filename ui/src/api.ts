@@ -85,6 +85,7 @@ export interface ReleaseDetail {
   pending: PendingOperation | null
   resources: Array<{ kind: string; name: string; namespace: string }>
   resources_error: string | null
+  cluster_refs: string[]
 }
 
 export interface Changes {

@@ -179,6 +179,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> 
         pending: d.pending ? pending({ operation: d.pending, startedAt: d.revisions.find((v) => v.revision.revision === d.pending!.revision)?.startedAt ?? latest.updatedAt }) : null,
         resources: d.resources,
         resources_error: d.resourcesError,
+        cluster_refs: d.clusterRefs,
       }
     },
   )

@@ -121,6 +121,7 @@ export const ReleaseDetailSchema = Type.Object({
   pending: Nullable(PendingOperationSchema),
   resources: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), namespace: Type.String() })),
   resources_error: Nullable(Type.String({ description: 'Why resources are empty when the chart can no longer be read' })),
+  cluster_refs: Type.Array(Type.String(), { description: 'The cluster id and the names requests may give it (a Cloudpods cluster name): what its journal entries carry as cluster_id' }),
 })
 
 export const PendingQuerySchema = Type.Object(

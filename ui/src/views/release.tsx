@@ -26,13 +26,15 @@ export function ReleaseView(props: { ref_: ReleaseRef }) {
   const r = props.ref_
   const path = `/releases/${[r.flavor, r.cluster_id, r.namespace, r.name].map(encodeURIComponent).join('/')}${query({ project_id: r.project_id })}`
   const detail = useLiveData(() => get<ReleaseDetail>(path), [path], watchData)
-  // Entries that name a flavour must name this one; a dialect without flavours names none.
+  // By namespace and name, then: the cluster as id or as a name requests use for it (a Cloudpods
+  // cluster's), and a flavour, when an entry names one, that is the release's.
+  const refs = detail.data?.cluster_refs.join(',') ?? r.cluster_id
   const journal = useLiveData(
     () =>
-      get<{ requests: JournalEntry[] }>(`/requests${query({ cluster_id: r.cluster_id, namespace: r.namespace, name: r.name, limit: 100 })}`).then((j) => ({
-        requests: j.requests.filter((e) => e.flavor === null || e.flavor === r.flavor).slice(0, 50),
+      get<{ requests: JournalEntry[] }>(`/requests${query({ namespace: r.namespace, name: r.name, limit: 500 })}`).then((j) => ({
+        requests: j.requests.filter((e) => (e.cluster_id === null || refs.split(',').includes(e.cluster_id)) && (e.flavor === null || e.flavor === r.flavor)).slice(0, 50),
       })),
-    [path],
+    [path, refs],
     watchJournal,
   )
   const [actionError, setActionError] = useState<string | null>(null)
