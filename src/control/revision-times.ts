@@ -8,8 +8,8 @@
  */
 import type { Clock } from '../clock.js'
 import type { Effects } from '../releases/lifecycle.js'
-import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
-import { releaseKeyString, type Operation, type PendingOperation, type ReleaseKey, type Revision, type Scope } from '../releases/release.js'
+import type { ReleaseRepository } from '../releases/ports.js'
+import { releaseKeyString, type Operation, type PendingOperation, type ReleaseKey } from '../releases/release.js'
 
 export interface RevisionTiming {
   operation: Operation
@@ -36,9 +36,29 @@ export class RevisionTimes {
     return this.#times.size
   }
 
-  /** The repository the release service should use: the same one, observed. */
+  /**
+   * The repository the release service should use: the same one, with apply() observed. A proxy
+   * rather than a class listing the port's methods, so methods the port gains pass through.
+   */
   observe(inner: ReleaseRepository): ReleaseRepository {
-    return new ObservedRepository(inner, this)
+    const apply = (key: ReleaseKey, effects: Effects): void => {
+      // Only writes that end pending work need the current operation (one keyed read).
+      const current = effects.pending === null ? inner.pending(key) : null
+      inner.apply(key, effects)
+      if (effects.pending !== undefined) this.note(key, effects, current)
+    }
+    // Bound to the store itself (its methods use private fields), once each: reads are the hot path.
+    const bound = new Map<PropertyKey, unknown>([['apply', apply]])
+    return new Proxy(inner, {
+      get: (target, prop) => {
+        if (bound.has(prop)) return bound.get(prop)
+        const value: unknown = Reflect.get(target, prop, target)
+        if (typeof value !== 'function') return value
+        const fn = (value as (...args: unknown[]) => unknown).bind(target)
+        bound.set(prop, fn)
+        return fn
+      },
+    })
   }
 
   /** Called once `fx` is applied: `current` is the pending operation the release had before, if any. */
@@ -61,47 +81,5 @@ export class RevisionTimes {
     this.#times.delete(slot)
     if (this.#times.size >= CAPACITY) this.#times.delete(this.#times.keys().next().value!)
     this.#times.set(slot, timing)
-  }
-}
-
-class ObservedRepository implements ReleaseRepository {
-  countRead?: (key: ReleaseKey, now: Date) => void
-
-  constructor(
-    private readonly inner: ReleaseRepository,
-    private readonly times: RevisionTimes,
-  ) {
-    if (inner.countRead) this.countRead = (key, now) => inner.countRead!(key, now)
-  }
-
-  transaction<T>(fn: () => T): T {
-    return this.inner.transaction(fn)
-  }
-  history(key: ReleaseKey): Revision[] {
-    return this.inner.history(key)
-  }
-  latest(key: ReleaseKey): Revision | null {
-    return this.inner.latest(key)
-  }
-  list(scope: Scope, filter: ReleaseFilter): Revision[] {
-    return this.inner.list(scope, filter)
-  }
-  pending(key: ReleaseKey): PendingOperation | null {
-    return this.inner.pending(key)
-  }
-  due(now: Date, limit: number): PendingOperation[] {
-    return this.inner.due(now, limit)
-  }
-  hasDue(now: Date): boolean {
-    return this.inner.hasDue(now)
-  }
-  pendingWork(now: Date): { due: boolean; counting: boolean } {
-    return this.inner.pendingWork(now)
-  }
-  apply(key: ReleaseKey, effects: Effects): void {
-    // Only writes that end pending work need the current operation (one keyed read).
-    const current = effects.pending === null ? this.inner.pending(key) : null
-    this.inner.apply(key, effects)
-    if (effects.pending !== undefined) this.times.note(key, effects, current)
   }
 }
