@@ -9,7 +9,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Clock } from './clock.js'
 import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
 import { ControlPlane, faultRandom } from './control/control-plane.js'
-import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults.js'
+import { FaultStore, flavorDialects, loadFaultFile, type FaultRuleInput } from './control/faults.js'
+import { Dashboard } from './control/dashboard.js'
+import { RevisionTimes } from './control/revision-times.js'
 import { Journal } from './control/journal.js'
 import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
@@ -34,6 +36,7 @@ import { SqliteClusterRepository } from './storage/cloudpods-cluster-repository.
 import { SqliteRepoRepository } from './storage/cloudpods-repo-repository.js'
 import { GroupCommit } from './storage/group-commit.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
+import { SqliteDashboardQueries } from './storage/dashboard-queries.js'
 import { VERSION } from './version.js'
 import { cceDialect } from './wire/cce/dialect.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
@@ -42,6 +45,9 @@ import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
 import { sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
+import { dashboardRoutes } from './wire/control/dashboard-routes.js'
+import { collectOperations } from './wire/control/operation-catalog.js'
+import { uiRoutes } from './wire/control/ui-routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
@@ -173,8 +179,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     }
   }
   const repoCharts = repoChartPort(repos, repos)
+  // The dashboard's revision timeline: when each pending operation ended is noted as it happens.
+  const times = new RevisionTimes(clock)
   const releases = new ReleaseService({
-    repo,
+    repo: times.observe(repo),
     // Cloudpods releases install from repos; CCE and Autopilot ones from the uploaded charts.
     charts: new FlavorChartCatalog(new StoredChartCatalog(charts), new CloudpodsChartCatalog(repoCharts)),
     clock,
@@ -259,6 +267,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     tokens: new SqliteKeystoneTokenRepository(db),
   })
   const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
+  // Before the dialects register: the fault form lists the operation names of their routes.
+  const operations = collectOperations(app, dialects)
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -267,6 +277,25 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     control,
     lifecycle: () => lifecycle.profileName,
   })
+  const dashboard = new Dashboard({
+    queries: new SqliteDashboardQueries(db),
+    releases,
+    charts,
+    repos,
+    control,
+    times,
+    clock,
+    flavors: flavorDialects,
+    pendingOf: (key) => repo.pending(key),
+    historyOf: (key) => repo.history(key),
+    clusterAliases: (id) => {
+      const cluster = clusters.findCluster(id)
+      return cluster && cluster.id === id ? [cluster.name] : []
+    },
+  })
+  await app.register(dashboardRoutes, { prefix: '/_emulator', dashboard, control, operations, flavors: flavorDialects })
+  // dist/ui/ beside the compiled app or the bundle; from the sources (tests), the last build's.
+  if (config.ui !== false) await app.register(uiRoutes, { folders: [new URL('./ui/', import.meta.url), new URL('../dist/ui/', import.meta.url)] })
   // Read once, on the first request for it: neither start-up nor every request pays for the file.
   let openApiFile: Promise<Buffer> | undefined
   app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => {

@@ -51,6 +51,8 @@ export interface EmulatorConfig {
   region?: string
   /** Keystone users accepted in verify mode (POST /v3/auth/tokens), each optionally bound to a project. */
   users?: KeystoneUser[]
+  /** Serve the web dashboard at /_emulator/ui (and redirect / there); absent means true. */
+  ui?: boolean
 }
 
 interface Option {
@@ -258,6 +260,16 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     help: 'verify mode: Keystone users for climc, NAME:PASSWORD[:PROJECT][,...] or @FILE with one per line (# comments)',
     parse: (s, source) => credentialOption(() => parseUsers(s, source)),
   },
+  ui: {
+    flag: 'ui',
+    env: 'CCE_EMULATOR_UI',
+    default: 'true',
+    help: 'serve the web dashboard at /_emulator/ui, unauthenticated like all of /_emulator (--no-ui or false: off)',
+    parse: (s, source) => {
+      if (s === 'true' || s === 'false') return s === 'true'
+      throw new ConfigError(`${source} must be true or false (got "${s}")`)
+    },
+  },
 }
 
 function byteCount(min: number) {
@@ -280,6 +292,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       options: {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        // The one switch spelled as a negation: --no-ui is --ui false.
+        'no-ui': { type: 'boolean' },
         ...Object.fromEntries(entries.map(([, o]) => [o.flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -290,6 +304,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (values.help) return { help: true }
   if (values.version) return { help: true, version: true }
+  if (values['no-ui']) {
+    if (typeof values.ui === 'string') throw new ConfigError('--no-ui and --ui cannot both be given')
+    values.ui = 'false'
+  }
   const config = Object.fromEntries(
     entries.map(([key, o]) => {
       const flagValue = values[o.flag]

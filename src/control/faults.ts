@@ -67,6 +67,14 @@ export const DEFAULT_FAILURE_REASON = 'timed out waiting for the condition'
 /** The dialect whose releases a stored flavour holds (lifecycle rules have no request to ask). */
 const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce', cloudpods: 'cloudpods' }
 
+/** The dialect a stored flavour belongs to (the dashboard shows releases by both). */
+export const dialectOfFlavor = (flavor: Flavor): DialectName => FLAVOR_DIALECT[flavor]
+/** Every stored flavour and its dialect, as data (a new flavour is one entry in FLAVOR_DIALECT). */
+export const flavorDialects = (): Array<[Flavor, DialectName]> => Object.entries(FLAVOR_DIALECT) as Array<[Flavor, DialectName]>
+/** The default error code and text of each status a fault rule may answer with. */
+export const defaultFaultErrors = (): Array<{ status: number; error_code: string; error_msg: string }> =>
+  Object.entries(DEFAULT_ERRORS).map(([status, [error_code, error_msg]]) => ({ status: Number(status), error_code, error_msg }))
+
 const LIFECYCLE_NAMES: Record<Operation, string[]> = {
   install: ['install', 'create'],
   upgrade: ['upgrade', 'update'],

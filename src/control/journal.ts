@@ -62,6 +62,7 @@ export class Journal {
   #next = 0
   #size = 0
   #seq = 0
+  #errors = 0
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('journal capacity must be a non-negative integer')
@@ -81,8 +82,14 @@ export class Journal {
     return this.capacity > 0
   }
 
+  /** Answers with status 400 or above recorded since start (a counter, like total). */
+  get errors(): number {
+    return this.#errors
+  }
+
   record(entry: Omit<JournalEntry, 'id'>): void {
     this.#seq += 1
+    if (entry.status >= 400) this.#errors += 1
     if (this.capacity === 0) return
     this.#ring[this.#next] = { id: this.#seq, ...entry }
     this.#next = (this.#next + 1) % this.capacity

@@ -12,6 +12,17 @@ describe('loadConfig', () => {
     expect(config([])).toMatchObject({ host: '127.0.0.1', port: 8080, db: './data/emulator.db', auth: 'presence', lifecycle: 'fast', logLevel: 'info' })
   })
 
+  it('serves the dashboard unless --no-ui, --ui false or CCE_EMULATOR_UI=false says otherwise', () => {
+    expect(config([]).ui).toBe(true)
+    expect(config(['--no-ui']).ui).toBe(false)
+    expect(config(['--ui', 'false']).ui).toBe(false)
+    expect(config([], { CCE_EMULATOR_UI: 'false' }).ui).toBe(false)
+    expect(config(['--ui', 'true'], { CCE_EMULATOR_UI: 'false' }).ui).toBe(true)
+    expect(() => config(['--ui', 'off'])).toThrow('--ui must be true or false (got "off")')
+    expect(() => config(['--no-ui', '--ui', 'true'])).toThrow('--no-ui and --ui cannot both be given')
+    expect(helpText()).toContain('--no-ui')
+  })
+
   it('takes flags over environment variables over defaults', () => {
     const env = { CCE_EMULATOR_PORT: '9000', CCE_EMULATOR_LIFECYCLE: 'manual', CCE_EMULATOR_DB: ':memory:' }
     expect(config([], env)).toMatchObject({ port: 9000, lifecycle: 'manual', db: ':memory:' })

@@ -22,7 +22,8 @@ declare module 'fastify' {
   }
 }
 
-const isControl = (req: FastifyRequest): boolean => req.url.startsWith(CONTROL_PREFIX)
+// The emulator's root only redirects to the dashboard (src/wire/control/ui-routes.ts): not API traffic either.
+const isControl = (req: FastifyRequest): boolean => req.url.startsWith(CONTROL_PREFIX) || req.url === '/' || req.url.startsWith('/?')
 
 /** Facts of a routed request, from the dialect owning its path (else the default dialect). */
 export function factsOf(req: FastifyRequest, dialect: Dialect, path: string): RequestFacts {
