@@ -12,31 +12,42 @@ import { FaultStore, loadFaultFile, type FaultRuleInput } from './control/faults
 import { Journal } from './control/journal.js'
 import { StoredChartCatalog } from './charts/chart-catalog.js'
 import { ChartService, DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
-import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
+import { DEFAULT_CHART_LIMITS, type ChartPackageReader } from './charts/chart-package.js'
+import { defaultChartReader } from './charts/worker-reader.js'
 import { preloadCharts } from './charts/preload.js'
+import { ClusterRegistry } from './cloudpods/clusters.js'
+import { DEFAULT_REPO_FETCH_LIMITS, DefaultRepoFetcher } from './cloudpods/repo-fetcher.js'
+import { preloadRepos } from './cloudpods/repo-preload.js'
+import { RepoService } from './cloudpods/repo-service.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { MIGRATIONS } from './storage/migrations/index.js'
 import { SqliteChartRepository } from './storage/chart-repository.js'
+import { SqliteClusterRepository } from './storage/cloudpods-cluster-repository.js'
+import { SqliteRepoRepository } from './storage/cloudpods-repo-repository.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { VERSION } from './version.js'
-import { CceErrorSchema } from './wire/common/schemas.js'
-import { mapCceError, MAX_PATH_PARAM_LENGTH } from './wire/cce/error-map.js'
-import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './wire/cce/release-schemas.js'
-import { releaseRoutes } from './wire/cce/release-routes.js'
-import { chartRoutes } from './wire/cce/chart-routes.js'
-import { ChartQuotaSchema, ChartRespSchema, ChartUploadBodySchema, ChartValuesSchema } from './wire/cce/chart-schemas.js'
+import { cceDialect } from './wire/cce/dialect.js'
+import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
+import { clientErrorHandler } from './wire/client-errors.js'
+import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
+import { sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
-import { sharedCompilers } from './wire/compilers.js'
-import { handleClientError } from './wire/client-errors.js'
-import { WireError } from './wire/errors.js'
+import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
-import { authHook } from './wire/auth.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
+import { KeystoneService } from './auth/keystone.js'
+import { SqliteKeystoneTokenRepository } from './storage/keystone-token-repository.js'
+
+/**
+ * The HTTP dialects served, each a folder under src/wire/. The first is the default: it answers
+ * for paths no dialect owns (and Node parser refusals without a readable request line).
+ */
+export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -54,6 +65,10 @@ export interface AppDeps {
   openapi?: boolean
   /** Start-up fault rules; overrides config.faults (the file) when given. */
   faults?: FaultRuleInput[]
+  /** The dialects served; default DIALECTS. Tests pass wrapped ones to mount probe routes. */
+  dialects?: readonly Dialect[]
+  /** Reads chart packages; default: a worker thread when the worker entry is built (see worker-reader.ts). */
+  chartReader?: ChartPackageReader
 }
 
 export interface EmulatorApp {
@@ -64,15 +79,23 @@ export interface EmulatorApp {
   lifecycle: LifecycleSettings
   /** The /_emulator controls, for in-process use. */
   control: ControlPlane
-}
-
-function routerRefusal(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const { statusCode, body } = mapCceError(err)
-  reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
+  /**
+   * The Cloudpods dialect's clusters/namespaces and chart repos (src/cloudpods/), for the
+   * Cloudpods plugin: mount src/wire/cloudpods/repo-routes.ts with `repos`.
+   */
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
+  keystone: KeystoneService
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const { config, db, clock } = deps
+  const served = deps.dialects ?? DIALECTS
+  const dialects = new DialectRouter(served)
+  const routerRefusal = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const { statusCode, body } = dialects.forUrl(req.url).renderError(err, clock.now())
+    reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
+  }
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
@@ -82,10 +105,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuerystring },
     // A malformed %-encoding or an over-long path segment is refused by the router before any
-    // hook runs: answer it like every other error (CCE body, X-Request-Id), not Fastify's default.
+    // hook runs: answer it like every other error (the owning dialect's body, X-Request-Id), not
+    // Fastify's default.
     frameworkErrors: routerRefusal,
-    // Requests Node's parser refuses (oversized headers, broken chunking): a CCE body too.
-    clientErrorHandler: handleClientError,
+    // Requests Node's parser refuses (oversized headers, broken chunking): the owning dialect's body too.
+    clientErrorHandler: clientErrorHandler(dialects, clock),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
     schemaController: { compilersFactory: sharedCompilers() },
@@ -95,6 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const lifecycle = new LifecycleSettings(config.lifecycle, deps.random ?? seededRandom(seed))
   const faults = new FaultStore(deps.faults ?? (config.faults ? loadFaultFile(config.faults) : []), faultRandom(seed))
   const repo = new SqliteReleaseRepository(db)
+  // Starts no thread until the first package is read; closing the app stops it.
+  const chartReader = deps.chartReader ?? defaultChartReader()
+  app.addHook('onClose', () => chartReader.close())
   const charts = new ChartService({
     repo: new SqliteChartRepository(db),
     clock,
@@ -102,19 +129,38 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       ...DEFAULT_CHART_LIMITS,
       maxPackageBytes: config.chartMaxBytes ?? DEFAULT_CHART_LIMITS.maxPackageBytes,
       maxUnpackedBytes: config.chartMaxUnpackedBytes ?? DEFAULT_CHART_LIMITS.maxUnpackedBytes,
+      maxValuesBytes: config.chartMaxValuesBytes ?? DEFAULT_CHART_LIMITS.maxValuesBytes,
     },
+    reader: chartReader,
     quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
+  })
+  const clusters = new ClusterRegistry({ repo: new SqliteClusterRepository(db), clock })
+  const repos = new RepoService({
+    repo: new SqliteRepoRepository(db),
+    clock,
+    limits: charts.limits,
+    fetcher: new DefaultRepoFetcher({ ...DEFAULT_REPO_FETCH_LIMITS, maxPackageBytes: charts.limits.maxPackageBytes }),
+    reader: chartReader,
   })
   // Before anything listens: health is only ready once the folder is loaded, and a bad package fails the start.
   if (config.charts) {
     const scopes = [{ projectId: config.defaultProjectId, flavor: 'cce' as const }, { projectId: config.defaultProjectId, flavor: 'autopilot' as const }]
-    await preloadCharts(config.charts, charts, scopes, app.log)
+    try {
+      await preloadCharts(config.charts, charts, scopes, app.log)
+      // Subfolders DIR/<repo>/ are Cloudpods repos; the CCE stores only take top-level packages.
+      await preloadRepos(config.charts, repos, app.log)
+    } catch (err) {
+      await chartReader.close()
+      throw err
+    }
   }
   const releases = new ReleaseService({
     repo,
     charts: new StoredChartCatalog(charts),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
+    // A release's merged values may be as large as a request body, and no larger.
+    maxValuesBytes: config.bodyLimit,
   })
   const journal = new Journal(config.journalSize ?? DEFAULT_JOURNAL_SIZE)
   const control = new ControlPlane({
@@ -136,66 +182,47 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     charts.restorePreloaded(scope)
     return removed
   })
+  // Repos are global (not per project/cluster/namespace): only a full reset touches them.
+  control.registerResetter('cloudpods_repos', (scope) => (Object.values(scope).some((v) => v !== undefined) ? 0 : repos.reset()))
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
   registerRequestContext(app, config.defaultProjectId)
-  // Root-level hooks: they cover every emulated prefix, present and future, and skip /_emulator.
-  registerJournal(app, journal, clock)
-  registerFaultHook(app, faults)
-  for (const schema of [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema, ChartRespSchema, ChartValuesSchema, ChartQuotaSchema, ChartUploadBodySchema]) {
-    app.addSchema(schema)
-  }
+  // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
+  registerJournal(app, journal, clock, dialects)
+  registerFaultHook(app, faults, dialects, clock)
+  // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
+  for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
   if (deps.openapi) await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'CCE release emulator', version: VERSION, description: "Huawei Cloud CCE's Helm chart and release API, emulated" },
       tags: [
-        { name: 'CCE releases', description: '/cce/cam/v3' },
-        { name: 'Autopilot releases', description: '/autopilot/cam/v3' },
-        { name: 'CCE charts', description: '/v2/charts' },
-        { name: 'Autopilot charts', description: '/autopilot/v2/charts' },
+        ...served.flatMap((d) => d.openapiTags ?? []),
         { name: 'Emulator control', description: 'Test controls under /_emulator (not part of CCE)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  app.setErrorHandler((err, req, reply) => {
-    const mapped = mapCceError(err)
-    if (mapped.internal) req.log.error({ err }, 'request failed')
-    else req.log.debug({ err: (err as Error).message, status: mapped.statusCode }, 'request refused')
-    return reply.code(mapped.statusCode).type('application/json').send(mapped.body)
-  })
-  app.setNotFoundHandler((req, reply) => {
-    const { body } = mapCceError(new WireError(404, 'APIGW.0101', `The API does not exist or has not been published in the environment: ${req.method} ${req.url.split('?')[0]}`))
-    return reply.code(404).type('application/json').send(body)
+  // The root answers only where no dialect scope did: the control plane, /openapi.json, and paths
+  // outside every dialect's scopes, each in the body of the dialect owning the path (else CCE's).
+  const rootErrors = new Map(served.map((d) => [d, dialectErrorHandler(d, clock)]))
+  app.setErrorHandler((err, req, reply) => rootErrors.get(dialects.forUrl(req.url))!(err, req, reply))
+  app.setNotFoundHandler(async (req) => {
+    throw dialects.forUrl(req.url).notFound(req.method, req.url)
   })
 
-  // One gateway check for every CCE-facing scope (releases here; charts use the same hook). It is a
-  // preParsing hook so verify mode can hash the raw body before anything parses or handles it.
-  const auth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: config.bodyLimit })
-  for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
-    await app.register(
-      async (scoped) => {
-        scoped.addHook('preParsing', auth)
-        await scoped.register(releaseRoutes, { flavor, releases })
-      },
-      { prefix },
-    )
-  }
-  // Chart uploads are bigger than JSON bodies: a signed upload without X-Sdk-Content-Sha256 is hashed up to the package limit.
-  const chartAuth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: charts.limits.maxPackageBytes + 64 * 1024 })
-  for (const [prefix, flavor] of [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const) {
-    await app.register(
-      async (scoped) => {
-        scoped.addHook('preParsing', chartAuth)
-        await scoped.register(chartRoutes, { flavor, charts })
-      },
-      { prefix },
-    )
-  }
+  const keystone = new KeystoneService({
+    mode: config.auth,
+    users: config.users ?? [],
+    staticTokens: config.tokens,
+    clock,
+    tokens: new SqliteKeystoneTokenRepository(db),
+  })
+  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos }, keystone }
+  for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
     version: VERSION,
@@ -214,5 +241,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control }
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos }, keystone }
 }

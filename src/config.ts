@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
 import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
 import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
-import { CredentialSyntaxError, parseCredentials, parseTokens, type AkSkCredential, type TokenCredential } from './auth/credentials.js'
+import { CredentialSyntaxError, parseCredentials, parseTokens, parseUsers, type AkSkCredential, type KeystoneUser, type TokenCredential } from './auth/credentials.js'
 
 export type AuthMode = 'off' | 'presence' | 'verify'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -39,8 +39,14 @@ export interface EmulatorConfig {
   chartMaxBytes?: number
   /** Largest decompressed chart package, in bytes (gzip bombs stop here). */
   chartMaxUnpackedBytes?: number
+  /** Largest values.yaml in a chart package, in bytes (its JSON form may be four times that). */
+  chartMaxValuesBytes?: number
   /** Chart names allowed per project and flavour (all versions of a chart count once). */
   chartQuota?: number
+  /** Keystone region of the catalog's endpoints (climc matches OS_REGION_NAME on it). */
+  region?: string
+  /** Keystone users accepted in verify mode (POST /v3/auth/tokens), each optionally bound to a project. */
+  users?: KeystoneUser[]
 }
 
 interface Option {
@@ -199,6 +205,13 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     help: 'largest decompressed chart package, in bytes; a gzip bomb is refused (400) once it unpacks past this',
     parse: byteCount(1024),
   },
+  chartMaxValuesBytes: {
+    flag: 'chart-max-values-bytes',
+    env: 'CCE_EMULATOR_CHART_MAX_VALUES_BYTES',
+    default: String(DEFAULT_CHART_LIMITS.maxValuesBytes),
+    help: "largest values.yaml in a chart package, in bytes; every release revision and answer carries the chart's defaults, so larger packages get 400",
+    parse: byteCount(1024),
+  },
   chartQuota: {
     flag: 'chart-quota',
     env: 'CCE_EMULATOR_CHART_QUOTA',
@@ -209,6 +222,23 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       if (!/^\d+$/.test(s) || n > 1_000_000) throw new ConfigError(`${source} must be a chart count 0-1000000 (got "${s}")`)
       return n
     },
+  },
+  region: {
+    flag: 'region',
+    env: 'CCE_EMULATOR_REGION',
+    default: 'region0',
+    help: 'Keystone region of the catalog endpoints (region_id) that climc is given at /v3/auth/tokens',
+    parse: (s, source) => {
+      if (/^[A-Za-z0-9_.-]{1,64}$/.test(s)) return s
+      throw new ConfigError(`${source} must be 1-64 letters, digits, '_', '.' or '-' (got "${s}")`)
+    },
+  },
+  users: {
+    flag: 'users',
+    env: 'CCE_EMULATOR_USERS',
+    default: '',
+    help: 'verify mode: Keystone users for climc, NAME:PASSWORD[:PROJECT][,...] or @FILE with one per line (# comments)',
+    parse: (s, source) => credentialOption(() => parseUsers(s, source)),
   },
 }
 
@@ -248,9 +278,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       return [key, o.parse(o.default, 'default')]
     }),
   ) as unknown as EmulatorConfig
-  if (config.auth === 'verify' && config.credentials.length === 0 && config.tokens.length === 0) {
+  if (config.auth === 'verify' && config.credentials.length === 0 && config.tokens.length === 0 && (config.users ?? []).length === 0) {
     throw new ConfigError(
-      '--auth verify needs something to verify against: pass --credentials AK:SK[:PROJECT_ID] (or @FILE, or CCE_EMULATOR_CREDENTIALS) and/or --tokens TOKEN[:PROJECT_ID] (CCE_EMULATOR_TOKENS), or use --auth presence',
+      '--auth verify needs something to verify against: pass --credentials AK:SK[:PROJECT_ID] (or @FILE, or CCE_EMULATOR_CREDENTIALS), --tokens TOKEN[:PROJECT_ID] (CCE_EMULATOR_TOKENS) and/or --users NAME:PASSWORD[:PROJECT] (CCE_EMULATOR_USERS), or use --auth presence',
     )
   }
   return { help: false, config }

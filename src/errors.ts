@@ -1,6 +1,6 @@
 /**
  * Domain errors. Each carries a stable `code` that the wire layer maps to a dialect's status and
- * error body in one place (src/wire/cce/error-map.ts); nothing here knows about HTTP.
+ * error body in one place per dialect (src/wire/<dialect>/error-map.ts); nothing here knows about HTTP.
  */
 export type DomainErrorCode =
   | 'VALIDATION_FAILED'
@@ -9,6 +9,8 @@ export type DomainErrorCode =
   | 'OPERATION_PENDING'
   | 'INVALID_TRANSITION'
   | 'QUOTA_EXCEEDED'
+  | 'NOT_EMPTY'
+  | 'NOT_ACCEPTABLE'
   | 'INTERNAL'
 
 export class DomainError extends Error {
@@ -66,5 +68,24 @@ export class InvalidTransitionError extends DomainError {
 export class QuotaExceededError extends DomainError {
   constructor(message: string) {
     super('QUOTA_EXCEEDED', message)
+  }
+}
+
+/** A required input is missing (Cloudpods answers these 406 NotEmptyError, e.g. "repo must provided"). */
+export class NotEmptyError extends DomainError {
+  readonly field: string | undefined
+  constructor(message: string, field?: string) {
+    super('NOT_EMPTY', message)
+    this.field = field
+  }
+}
+
+/**
+ * Well-formed input the current state refuses: a repo that releases still use, a repository
+ * URL that cannot be read (Cloudpods answers these 406 NotAcceptableError).
+ */
+export class NotAcceptableError extends DomainError {
+  constructor(message: string) {
+    super('NOT_ACCEPTABLE', message)
   }
 }

@@ -18,6 +18,14 @@ export interface TokenCredential {
   projectId?: string
 }
 
+/** A Keystone user for climc (`--users`), optionally bound to one project (by name). */
+export interface KeystoneUser {
+  name: string
+  password: string
+  /** When set, the user's tokens are scoped to this project only; it is also the default scope. */
+  project?: string
+}
+
 /** Thrown for malformed credential input; the config layer turns it into a ConfigError. */
 export class CredentialSyntaxError extends Error {}
 
@@ -89,6 +97,31 @@ export function parseTokens(raw: string, source: string): TokenCredential[] {
     }
     const project = checkProject(projectId, 'a token', where)
     out.push(project === undefined ? { token } : { token, projectId: project })
+  }
+  return out
+}
+
+// Keystone names: what climc can pass in OS_USERNAME / OS_PROJECT_NAME and `NAME:PASSWORD:PROJECT` can carry.
+const KEYSTONE_NAME = /^[^\s:,]{1,128}$/
+const KEYSTONE_PASSWORD = /^[^\s:,]{1,256}$/
+
+/** `NAME:PASSWORD[:PROJECT][,...]` or `@FILE`. */
+export function parseUsers(raw: string, source: string): KeystoneUser[] {
+  const out: KeystoneUser[] = []
+  const seen = new Set<string>()
+  for (const { text, where } of entries(raw, source)) {
+    const parts = text.split(':')
+    const [name = '', password = '', project] = parts
+    if (parts.length < 2 || parts.length > 3 || !KEYSTONE_NAME.test(name) || !KEYSTONE_PASSWORD.test(password)) {
+      // Never echo the entry: it holds a password.
+      throw new CredentialSyntaxError(`${where}: expected NAME:PASSWORD or NAME:PASSWORD:PROJECT (no spaces, ',' or ':' in any part)`)
+    }
+    if (project !== undefined && !KEYSTONE_NAME.test(project)) {
+      throw new CredentialSyntaxError(`${where}: project of user ${name} must be 1-128 characters without spaces, ',' or ':'`)
+    }
+    if (seen.has(name)) throw new CredentialSyntaxError(`${where}: user ${name} is listed twice`)
+    seen.add(name)
+    out.push(project === undefined ? { name, password } : { name, password, project })
   }
   return out
 }

@@ -30,7 +30,7 @@ export class StoredChartCatalog implements ChartCatalog {
         'chart_id',
       )
     }
-    return { ref: { id: chart.id, name: chart.name, version: chart.version, public: chart.public }, defaults: chart.values }
+    return { ref: { id: chart.id, name: chart.name, version: chart.version, public: chart.public }, defaults: chart.values, defaultsRef: chart.valuesRef }
   }
 
   resources(scope: Scope, chart: ChartRef, releaseName: string, namespace: string): KubeResource[] {

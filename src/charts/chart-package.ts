@@ -13,6 +13,11 @@ export interface ChartPackageLimits {
   maxUnpackedBytes: number
   /** Number of tar entries, directories included. */
   maxFiles: number
+  /**
+   * Size of values.yaml, and a quarter of what it may hold once loaded as JSON (aliases expand
+   * it). Every release revision and answer carries the chart's defaults, so they stay small.
+   */
+  maxValuesBytes: number
 }
 
 /**
@@ -23,6 +28,7 @@ export const DEFAULT_CHART_LIMITS: Readonly<ChartPackageLimits> = Object.freeze(
   maxPackageBytes: 10 * 1024 * 1024,
   maxUnpackedBytes: 100 * 1024 * 1024,
   maxFiles: 5000,
+  maxValuesBytes: 256 * 1024,
 })
 
 export interface ChartTemplate {
@@ -56,8 +62,18 @@ export function stableChartId(name: string, version: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+/** Reads and validates chart packages; a failed read is a ValidationError (a 400). */
+export interface ChartPackageReader {
+  read(bytes: Buffer, limits: ChartPackageLimits): Promise<ChartPackage>
+  /** Stops whatever the reader runs (a worker thread); reads after it fail. */
+  close(): Promise<void>
+}
+
 /** Reads a package, loading the tar and YAML readers the first time one is needed. */
 export async function loadChartPackage(bytes: Buffer, limits: ChartPackageLimits): Promise<ChartPackage> {
   const { readChartPackage } = await import('./package-reader.js')
   return readChartPackage(bytes, limits)
 }
+
+/** Reads on the calling thread: for tests and for sources run without a compiled worker. */
+export const inlineChartReader = (): ChartPackageReader => ({ read: loadChartPackage, close: async () => undefined })

@@ -18,7 +18,7 @@ import type { ChartRef, Values } from '../releases/release.js'
 import type { SqliteChartRepository } from '../storage/chart-repository.js'
 import { packageDigest } from '../storage/chart-repository.js'
 import type { Chart, ChartScope } from './chart.js'
-import { chartPackageFileName, loadChartPackage, stableChartId, type ChartPackage, type ChartPackageLimits, type ChartTemplate } from './chart-package.js'
+import { chartPackageFileName, inlineChartReader, stableChartId, type ChartPackage, type ChartPackageLimits, type ChartPackageReader, type ChartTemplate } from './chart-package.js'
 
 /** The documented keys of the multipart `parameters` JSON string (spec §2.6). */
 export interface UploadParameters {
@@ -34,6 +34,8 @@ export interface ChartServiceDeps {
   repo: SqliteChartRepository
   clock: Clock
   limits: ChartPackageLimits
+  /** Reads packages (a worker thread in the app); default: on the calling thread. */
+  reader?: ChartPackageReader
   /** Distinct chart names allowed per project and flavour. */
   quota: number
   newId?: () => string
@@ -60,16 +62,24 @@ export class ChartService {
   /** Every package loaded by `preload`, by scope and id, so a reset can put back what was deleted or replaced. */
   private readonly preloaded = new Map<string, { scope: ChartScope; pkg: ChartPackage; bytes: Buffer }>()
 
+  private readonly reader: ChartPackageReader
+
   constructor(private readonly deps: ChartServiceDeps) {
     this.newId = deps.newId ?? randomUUID
+    this.reader = deps.reader ?? inlineChartReader()
   }
 
   get limits(): ChartPackageLimits {
     return this.deps.limits
   }
 
+  /** Validates and reads a package under this store's limits; a bad package is a ValidationError. */
+  read(bytes: Buffer): Promise<ChartPackage> {
+    return this.reader.read(bytes, this.deps.limits)
+  }
+
   async upload(scope: ChartScope, bytes: Buffer, params: UploadParameters = {}): Promise<Chart> {
-    const pkg = await loadChartPackage(bytes, this.deps.limits)
+    const pkg = await this.read(bytes)
     const { repo, clock } = this.deps
     return repo.transaction(() => {
       const { name, version } = pkg.metadata
@@ -98,7 +108,7 @@ export class ChartService {
   /** PUT /{chart_id}: a new package for an existing chart of the same name; the id stays. */
   async update(scope: ChartScope, id: string, bytes: Buffer, params: UploadParameters = {}): Promise<Chart> {
     this.get(scope, id)
-    const pkg = await loadChartPackage(bytes, this.deps.limits)
+    const pkg = await this.read(bytes)
     const { repo, clock } = this.deps
     return repo.transaction(() => {
       const current = this.get(scope, id)
@@ -208,7 +218,7 @@ export class ChartService {
    * Preloading is the operator's choice, so it is not held to the chart quota.
    */
   async preload(scope: ChartScope, bytes: Buffer): Promise<PreloadResult> {
-    const pkg = await loadChartPackage(bytes, this.deps.limits)
+    const pkg = await this.read(bytes)
     return this.preloadParsed(scope, pkg, bytes)
   }
 

@@ -29,6 +29,8 @@ export interface Chart {
   readme: boolean
   /** values.yaml as JSON. */
   values: Values
+  /** The store's key for these defaults, which releases made from the chart keep; unset before it is stored. */
+  valuesRef?: string | undefined
   createdAt: Date
   updatedAt: Date
 }

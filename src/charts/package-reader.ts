@@ -8,14 +8,20 @@ export { DEFAULT_CHART_LIMITS, type ChartPackage, type ChartPackageLimits, type 
 
 const FIELD = 'content'
 const MAX_CHART_YAML_BYTES = 256 * 1024
-/** Helm keeps release data in a ~1 MiB Kubernetes Secret, so a bigger values file cannot install anyway. */
-const MAX_VALUES_BYTES = 4 * 1024 * 1024
+/** values.yaml loaded as JSON may be this many times its size limit: anchors and aliases expand it. */
+const VALUES_EXPANSION = 4
 /** Templates only feed the resource approximation; past this budget they are skipped, not refused. */
 const MAX_TEMPLATE_BYTES = 1024 * 1024
 
 const MiB = 1024 * 1024
 function humanBytes(n: number): string {
   return n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`
+}
+
+/** Names the limit and the flag that sets it, so the refusal says what to change. */
+function valuesLimit(limit: number): string {
+  const kib = limit % 1024 === 0 ? ` (${limit / 1024} KiB)` : ''
+  return `${limit} bytes${kib}, the limit on chart defaults (--chart-max-values-bytes)`
 }
 
 /**
@@ -47,7 +53,7 @@ interface Collected {
 
 type Keep = 'chart' | 'values' | 'template' | undefined
 
-function classify(relPath: string, size: number, state: Collected): Keep {
+function classify(relPath: string, size: number, state: Collected, limits: ChartPackageLimits): Keep {
   if (relPath === 'Chart.yaml') {
     if (size > MAX_CHART_YAML_BYTES) {
       throw new ValidationError(`Chart.yaml exceeds ${humanBytes(MAX_CHART_YAML_BYTES)}`, FIELD)
@@ -55,8 +61,8 @@ function classify(relPath: string, size: number, state: Collected): Keep {
     return 'chart'
   }
   if (relPath === 'values.yaml') {
-    if (size > MAX_VALUES_BYTES) {
-      throw new ValidationError(`values.yaml exceeds ${humanBytes(MAX_VALUES_BYTES)}`, FIELD)
+    if (size > limits.maxValuesBytes) {
+      throw new ValidationError(`values.yaml is ${size} bytes, over ${valuesLimit(limits.maxValuesBytes)}`, FIELD)
     }
     return 'values'
   }
@@ -89,6 +95,13 @@ export async function readChartPackage(bytes: Buffer, limits: ChartPackageLimits
 
   const metadata = parseChartMetadata(state.chartYaml, state.chartFolder)
   const values = parseValuesYaml(state.valuesYaml)
+  const loaded = Buffer.byteLength(JSON.stringify(values))
+  if (loaded > VALUES_EXPANSION * limits.maxValuesBytes) {
+    throw new ValidationError(
+      `values.yaml loads to ${loaded} bytes of JSON (anchors and aliases expand it), over ${VALUES_EXPANSION} × ${valuesLimit(limits.maxValuesBytes)}`,
+      FIELD,
+    )
+  }
   const templates = [...state.templates].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   return { metadata, values, valuesYaml: state.valuesYaml ?? '', templates, readme: state.readme }
 }
@@ -237,5 +250,5 @@ function acceptEntry(header: tar.Header, state: Collected, limits: ChartPackageL
   }
   state.seenFiles.add(relPath)
   if (segments.length === 2 && /^readme(\.md|\.txt)?$/i.test(relPath)) state.readme = true
-  return { keep: classify(relPath, header.size ?? 0, state), relPath }
+  return { keep: classify(relPath, header.size ?? 0, state, limits), relPath }
 }

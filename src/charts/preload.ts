@@ -7,7 +7,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DomainError } from '../errors.js'
 import type { ChartScope } from './chart.js'
-import { loadChartPackage } from './chart-package.js'
 import type { ChartService, PreloadResult } from './chart-service.js'
 
 export class ChartPreloadError extends Error {}
@@ -48,7 +47,7 @@ export async function preloadCharts(dir: string, charts: ChartService, scopes: r
     }
     let pkg
     try {
-      pkg = await loadChartPackage(bytes, charts.limits)
+      pkg = await charts.read(bytes)
     } catch (err) {
       if (err instanceof DomainError) throw new ChartPreloadError(`--charts ${dir}: ${file} is not a valid chart package: ${err.message}`)
       throw err

@@ -6,7 +6,12 @@ import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox
 
 export const MAX_LATENCY_MS = 30_000
 
-const Dialect = Type.Union([Type.Literal('cce'), Type.Literal('autopilot')])
+/** The HTTP dialects (src/wire/<name>/); a new dialect adds its name here. */
+export const DIALECT_NAMES = ['cce', 'cloudpods'] as const
+export const FLAVOR_NAMES = ['cce', 'autopilot'] as const
+
+const Dialect = Type.Union(DIALECT_NAMES.map((d) => Type.Literal(d)), { description: 'The API a request speaks: cce (CCE and Autopilot) or cloudpods' })
+const Flavor = Type.Union(FLAVOR_NAMES.map((f) => Type.Literal(f)), { description: 'CCE or Autopilot (from the path prefix)' })
 
 export const FaultMatchSchema = Type.Object(
   {
@@ -17,6 +22,7 @@ export const FaultMatchSchema = Type.Object(
       }),
     ),
     dialect: Type.Optional(Dialect),
+    flavor: Type.Optional(Flavor),
     path_prefix: Type.Optional(Type.String({ minLength: 1, description: 'Request path prefix, e.g. /v2/charts (HTTP rules only)' })),
     cluster_id: Type.Optional(Type.String()),
     namespace: Type.Optional(Type.String()),
@@ -75,7 +81,8 @@ export const FaultRuleSchema = Type.Object({
   id: Type.String(),
   match: Type.Object({
     operation: Type.Optional(Type.Array(Type.String())),
-    dialect: Type.Optional(Type.String({ enum: ['cce', 'autopilot'] })),
+    dialect: Type.Optional(Type.String({ enum: [...DIALECT_NAMES] })),
+    flavor: Type.Optional(Type.String({ enum: [...FLAVOR_NAMES] })),
     path_prefix: Type.Optional(Type.String()),
     cluster_id: Type.Optional(Type.String()),
     namespace: Type.Optional(Type.String()),

@@ -1,9 +1,9 @@
 /**
  * Fault injection: an ordered list of rules, LocalStack-chaos style (first match wins). A rule
- * matches on operation, dialect, path prefix, cluster, namespace, release name and chart, fires
+ * matches on operation, dialect (cce / cloudpods), flavor (cce / autopilot), path prefix, cluster, namespace, release name and chart, fires
  * with a probability (seeded, so a run repeats) at most `count` times, and has one kind of
  * outcome:
- *   - HTTP: an error answer (status + CCE error body) and/or added latency, decided before the
+ *   - HTTP: an error answer (status + the dialect's error body) and/or added latency, decided before the
  *     handler runs, so nothing changes state;
  *   - lifecycle: the operation is accepted as usual but ends FAILED (Helm's text), UNKNOWN, or
  *     never ends by itself ('stick': PENDING_* / DELETING until a rollback, a delete or a trigger).
@@ -17,11 +17,12 @@ import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
 import { ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
-import type { Operation, ReleaseKey } from '../releases/release.js'
+import type { Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
-import { FaultRuleInputSchema, MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
+import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
 
-export type Dialect = 'cce' | 'autopilot'
+/** The HTTP dialect a request speaks (src/wire/<name>/). */
+export type DialectName = (typeof DIALECT_NAMES)[number]
 export type FaultLifecycle = NonNullable<FaultRule['lifecycle']>
 export type FaultError = NonNullable<FaultRule['error']>
 export { MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput }
@@ -30,7 +31,9 @@ export { MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput }
 export interface RequestFacts {
   /** Every name the operation answers to (lower case), e.g. ['update', 'upgrade', 'updaterelease']. */
   operations: string[]
-  dialect: Dialect
+  dialect: DialectName
+  /** CCE or Autopilot; null where the dialect has no flavours. */
+  flavor: Flavor | null
   path: string
   clusterId?: string | undefined
   namespace?: string | undefined
@@ -41,7 +44,10 @@ export interface RequestFacts {
 /** A rule that can never be valid; a ValidationError, so every API answers it with a 400. */
 export class FaultRuleError extends ValidationError {}
 
-/** Default bodies per status: the codes CCE and its API gateway answer with. */
+/**
+ * Default codes and texts per status: CCE's and its API gateway's. Other dialects render a fault
+ * from its status and text and use `error_code` only when it is one of their own (see their error maps).
+ */
 const DEFAULT_ERRORS: Record<number, [string, string]> = {
   400: ['CCE.01400001', 'Invalid request.'],
   401: ['APIGW.0301', 'Incorrect IAM authentication information'],
@@ -57,6 +63,9 @@ const DEFAULT_ERRORS: Record<number, [string, string]> = {
 
 /** Helm's most common real failure text: `helm install --wait` running out of time. */
 export const DEFAULT_FAILURE_REASON = 'timed out waiting for the condition'
+
+/** The dialect whose releases a stored flavour holds (lifecycle rules have no request to ask). */
+const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce' }
 
 const LIFECYCLE_NAMES: Record<Operation, string[]> = {
   install: ['install', 'create'],
@@ -142,7 +151,8 @@ export class FaultStore implements OutcomeSource {
   decide(operation: Operation, key: ReleaseKey, context: ScheduleContext): OutcomeOverride | null {
     const facts: RequestFacts = {
       operations: LIFECYCLE_NAMES[operation],
-      dialect: key.flavor,
+      dialect: FLAVOR_DIALECT[key.flavor],
+      flavor: key.flavor,
       path: '',
       clusterId: key.clusterId,
       namespace: key.namespace,
@@ -217,6 +227,7 @@ function matches(m: FaultRule['match'], f: RequestFacts, http: boolean): boolean
   const ops = typeof m.operation === 'string' ? [m.operation] : m.operation
   if (ops && ops.length > 0 && !ops.some((o) => f.operations.includes(o))) return false
   if (m.dialect !== undefined && m.dialect !== f.dialect) return false
+  if (m.flavor !== undefined && m.flavor !== f.flavor) return false
   if (http && m.path_prefix !== undefined && !f.path.startsWith(m.path_prefix)) return false
   if (m.cluster_id !== undefined && m.cluster_id !== f.clusterId) return false
   if (m.namespace !== undefined && m.namespace !== f.namespace) return false

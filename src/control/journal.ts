@@ -2,7 +2,8 @@
  * The request journal: what the emulated API was asked and answered, newest first, for tests
  * to assert on (WireMock's /__admin/requests). Memory is bounded twice over: a ring buffer of
  * `capacity` entries, and per-entry caps on bodies and headers, so a long run can never grow
- * it (WireMock's journal OOMs, wiremock#29/#51). Credentials are redacted before storing.
+ * it (WireMock's journal OOMs, wiremock#29/#51). Credentials are redacted before storing: tokens and
+ * signatures in headers, Keystone passwords and tokens in login bodies.
  */
 
 /** Bodies longer than this are cut (and flagged); 0 would drop bodies entirely. */
@@ -21,7 +22,10 @@ export interface JournalEntry {
   /** The route pattern that answered, or null (404). */
   route: string | null
   operation: string | null
-  dialect: 'cce' | 'autopilot' | null
+  /** The API the request spoke: cce or cloudpods; null for a path no dialect owns. */
+  dialect: 'cce' | 'cloudpods' | null
+  /** cce or autopilot; null outside the CCE dialect. */
+  flavor: 'cce' | 'autopilot' | null
   project_id: string | null
   cluster_id: string | null
   namespace: string | null
@@ -43,6 +47,7 @@ export interface JournalFilter {
   operation?: string | undefined
   status?: number | undefined
   dialect?: string | undefined
+  flavor?: string | undefined
   cluster_id?: string | undefined
   namespace?: string | undefined
   name?: string | undefined
@@ -110,6 +115,7 @@ function accepts(e: JournalEntry, f: JournalFilter): boolean {
   if (f.operation !== undefined && e.operation !== f.operation.toLowerCase()) return false
   if (f.status !== undefined && e.status !== f.status) return false
   if (f.dialect !== undefined && e.dialect !== f.dialect) return false
+  if (f.flavor !== undefined && e.flavor !== f.flavor) return false
   if (f.cluster_id !== undefined && e.cluster_id !== f.cluster_id) return false
   if (f.namespace !== undefined && e.namespace !== f.namespace) return false
   if (f.name !== undefined && e.name !== f.name) return false
@@ -141,6 +147,37 @@ function redactHeader(name: string, value: string): string {
     return REDACTED
   }
   return value
+}
+
+const KEYSTONE_AUTH_PATH = /\/auth\/tokens\/?$/
+
+/**
+ * A request body as stored: a Keystone login (`POST /v3/auth/tokens`) loses its secrets, the
+ * password of the password method and the id of the token method (and any other `password` or
+ * `secret` member). A login body that does not parse is redacted by pattern, so a malformed or
+ * oversized one cannot leak them either. Other bodies are stored as sent.
+ */
+export function redactBody(path: string, body: Buffer | undefined): Buffer | string | undefined {
+  if (body === undefined || body.length === 0 || !KEYSTONE_AUTH_PATH.test(path)) return body
+  const text = body.toString('utf8')
+  try {
+    return JSON.stringify(redactSecrets(JSON.parse(text), false))
+  } catch {
+    return text.replace(/("(?:password|secret|id)"\s*:\s*)(?:"(?:[^"\\]|\\.)*(?:"|$)|[^,}\]\s]+)/gi, `$1"${REDACTED}"`)
+  }
+}
+
+function redactSecrets(value: unknown, inToken: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, false))
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) {
+    const k = key.toLowerCase()
+    if (k === 'password' && typeof v !== 'object') out[key] = REDACTED
+    else if (k === 'secret' || (inToken && k === 'id')) out[key] = REDACTED
+    else out[key] = redactSecrets(v, k === 'token')
+  }
+  return out
 }
 
 /** A body as stored: utf-8 text cut to the limit. */

@@ -87,6 +87,7 @@ export interface InstallCommand {
   chart: ChartRef
   config: Values
   values: Values
+  defaultsRef?: string | undefined
   now: Date
   schedule: Schedule
 }
@@ -104,6 +105,7 @@ export function planInstall(history: Revision[], cmd: InstallCommand): Effects {
     chart: cmd.chart,
     config: cmd.config,
     values: cmd.values,
+    ...(cmd.defaultsRef !== undefined ? { defaultsRef: cmd.defaultsRef } : {}),
     firstDeployedAt: cmd.now,
     updatedAt: cmd.now,
   }
@@ -114,6 +116,7 @@ export interface UpgradeCommand {
   chart: ChartRef
   config: Values
   values: Values
+  defaultsRef?: string | undefined
   now: Date
   schedule: Schedule
 }
@@ -150,6 +153,7 @@ export function planUpgrade(history: Revision[], cmd: UpgradeCommand): Effects {
     chart: cmd.chart,
     config: cmd.config,
     values: cmd.values,
+    ...(cmd.defaultsRef !== undefined ? { defaultsRef: cmd.defaultsRef } : {}),
     firstDeployedAt: latest.firstDeployedAt,
     updatedAt: cmd.now,
   }

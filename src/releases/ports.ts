@@ -41,6 +41,8 @@ export interface ResolvedChart {
   ref: ChartRef
   /** The chart's values.yaml. */
   defaults: Values
+  /** The chart store's key for `defaults` (see Revision.defaultsRef). */
+  defaultsRef?: string | undefined
 }
 
 export interface ChartCatalog {

@@ -9,7 +9,7 @@ import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall
 import { validateNamespace, validateReleaseName } from './names.js'
 import type { ChartCatalog, KubeResource, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
 import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
-import { coalesce, stripNulls, upgradeConfig, validateValuesDepth } from './values.js'
+import { effectiveValues, upgradeConfig, validateValuesDepth, validateValuesSize } from './values.js'
 
 export interface CreateInput {
   name: string
@@ -38,7 +38,12 @@ export interface ReleaseServiceDeps {
   charts: ChartCatalog
   clock: Clock
   scheduler: Scheduler
+  /** Largest merged values (chart defaults coalesced with the user's) as JSON, in bytes. */
+  maxValuesBytes?: number
 }
+
+/** The default cap on a release's merged values: Helm stores a release in a 1 MiB Secret. */
+export const DEFAULT_MAX_RELEASE_VALUES_BYTES = 1024 * 1024
 
 /** Operations settled per transaction: bounds each transaction, not the total a read settles. */
 const SETTLE_BATCH = 500
@@ -60,7 +65,8 @@ export class ReleaseService {
         key,
         chart: chart.ref,
         config: input.values,
-        values: effectiveValues(chart.defaults, input.values),
+        values: this.merged(chart.defaults, input.values),
+        defaultsRef: chart.defaultsRef,
         now,
         schedule: UNSCHEDULED,
       }
@@ -103,7 +109,8 @@ export class ReleaseService {
       const fx = planUpgrade(history, {
         chart: chart.ref,
         config,
-        values: effectiveValues(chart.defaults, config),
+        values: this.merged(chart.defaults, config),
+        defaultsRef: chart.defaultsRef,
         now,
         schedule: UNSCHEDULED,
       })
@@ -205,6 +212,12 @@ export class ReleaseService {
     if (work.due || work.counting) this.settle()
   }
 
+  private merged(defaults: Values, config: Values): Values {
+    const values = effectiveValues(defaults, config)
+    validateValuesSize(values, this.deps.maxValuesBytes ?? DEFAULT_MAX_RELEASE_VALUES_BYTES)
+    return values
+  }
+
   private requireHistory(key: ReleaseKey): Revision[] {
     const history = this.deps.repo.history(key)
     if (history.length === 0) throw notFound(key)
@@ -232,8 +245,6 @@ function settleOne(history: Revision[], op: PendingOperation): Effects {
     throw err
   }
 }
-
-const effectiveValues = (defaults: Values, config: Values): Values => stripNulls(coalesce(config, defaults))
 
 function dryRun(fx: Effects): Revision {
   // Planners always insert for install/upgrade; a dry run shows that revision without storing it.

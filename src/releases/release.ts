@@ -54,6 +54,11 @@ export interface Revision {
   config: Values
   /** Chart defaults coalesced with config: what the release actually runs with. */
   values: Values
+  /**
+   * The chart store's key for the defaults `values` was computed from, so storage keeps them
+   * once per chart rather than once per revision; absent when only `values` is known.
+   */
+  defaultsRef?: string | undefined
   /** Helm's first_deployed: copied forward to every revision. */
   firstDeployedAt: Date
   updatedAt: Date

@@ -61,6 +61,23 @@ export function stripNulls(v: Values): Values {
   )
 }
 
+/** What a release runs with: the chart's defaults coalesced with the user's config, nulls dropped. */
+export const effectiveValues = (defaults: Values, config: Values): Values => stripNulls(coalesce(config, defaults))
+
+/**
+ * Refuses merged values larger than `limit` bytes as JSON: every revision answer carries them.
+ * Run after validateValuesDepth, so serialising cannot overflow the stack.
+ */
+export function validateValuesSize(values: Values, limit: number): void {
+  const size = Buffer.byteLength(JSON.stringify(values))
+  if (size > limit) {
+    throw new ValidationError(
+      `the release's values (the chart's defaults merged with yours) are ${size} bytes as JSON, over the limit of ${limit} bytes (--body-limit)`,
+      'values',
+    )
+  }
+}
+
 export interface UpgradeValueFlags {
   resetValues: boolean
   /** CCE's `replace` on update: "keep values on update", i.e. Helm's --reuse-values. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Chart, ChartContent, ChartScope } from '../charts/chart.js'
 import type { ChartTemplate } from '../charts/chart-package.js'
 import type { Flavor } from '../releases/release.js'
+import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
 
 interface ChartRow {
@@ -19,13 +20,15 @@ interface ChartRow {
   source: string
   readme: number
   values_json: string
+  values_hash: string
   created_at: number
   updated_at: number
 }
 
-/** Every column but the heavy ones (package, templates), which only archive and resources read. */
+/** Every column but the heavy ones (package, templates), which only archive and resources read; the defaults are in chart_values. */
 const COLUMNS =
-  'project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme, values_json, created_at, updated_at'
+  'project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme, values_json, values_hash, created_at, updated_at'
+const FROM = 'charts JOIN chart_values ON chart_values.hash = charts.values_hash'
 const SCOPE = 'project_id = @projectId AND flavor = @flavor'
 
 const scopeParams = (s: ChartScope) => ({ projectId: s.projectId, flavor: s.flavor })
@@ -44,12 +47,13 @@ function rowToChart(r: ChartRow): Chart {
     source: r.source,
     readme: r.readme === 1,
     values: JSON.parse(r.values_json) as Chart['values'],
+    valuesRef: r.values_hash,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   }
 }
 
-function chartParams(c: Chart, content: ChartContent) {
+function chartParams(c: Chart, content: ChartContent, valuesHash: string) {
   return {
     ...scopeParams(c.scope),
     id: c.id,
@@ -62,7 +66,7 @@ function chartParams(c: Chart, content: ChartContent) {
     visible: c.visible ? 1 : 0,
     source: c.source,
     readme: c.readme ? 1 : 0,
-    valuesJson: JSON.stringify(c.values),
+    valuesHash,
     templatesJson: JSON.stringify(content.templates),
     package: content.packageBytes,
     sha256: packageDigest(content.packageBytes),
@@ -76,7 +80,11 @@ export const packageDigest = (bytes: Buffer): string => createHash('sha256').upd
 export class SqliteChartRepository {
   readonly #statements = new Map<string, ReturnType<DatabaseHandle['prepare']>>()
 
-  constructor(private readonly db: DatabaseHandle) {}
+  readonly #values: ChartValuesTable
+
+  constructor(private readonly db: DatabaseHandle) {
+    this.#values = new ChartValuesTable(db)
+  }
 
   /** Each statement is prepared once per connection, on first use. */
   #prepare(sql: string): ReturnType<DatabaseHandle['prepare']> {
@@ -91,20 +99,20 @@ export class SqliteChartRepository {
   }
 
   get(scope: ChartScope, id: string): Chart | null {
-    const row = this.#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
+    const row = this.#prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE ${SCOPE} AND id = @id`).get({ ...scopeParams(scope), id }) as ChartRow | undefined
     return row ? rowToChart(row) : null
   }
 
   findByNameVersion(scope: ChartScope, name: string, version: string): Chart | null {
     const row = this
-      .#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE} AND name = @name AND version = @version`)
+      .#prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE ${SCOPE} AND name = @name AND version = @version`)
       .get({ ...scopeParams(scope), name, version }) as ChartRow | undefined
     return row ? rowToChart(row) : null
   }
 
   /** Ordered by name, then version (numerically), then id. */
   list(scope: ChartScope): Chart[] {
-    const rows = this.#prepare(`SELECT ${COLUMNS} FROM charts WHERE ${SCOPE}`).all(scopeParams(scope)) as ChartRow[]
+    const rows = this.#prepare(`SELECT ${COLUMNS} FROM ${FROM} WHERE ${SCOPE}`).all(scopeParams(scope)) as ChartRow[]
     return rows.map(rowToChart).sort(compareCharts)
   }
 
@@ -121,11 +129,11 @@ export class SqliteChartRepository {
     this
       .#prepare(
         `INSERT INTO charts (project_id, flavor, id, name, version, description, icon_url, app_version, public, visible, source, readme,
-           values_json, templates_json, package, package_sha256, created_at, updated_at)
+           values_hash, templates_json, package, package_sha256, created_at, updated_at)
          VALUES (@projectId, @flavor, @id, @name, @version, @description, @iconUrl, @appVersion, @public, @visible, @source, @readme,
-           @valuesJson, @templatesJson, @package, @sha256, @createdAt, @updatedAt)`,
+           @valuesHash, @templatesJson, @package, @sha256, @createdAt, @updatedAt)`,
       )
-      .run(chartParams(chart, content))
+      .run(chartParams(chart, content, this.#values.put(JSON.stringify(chart.values))))
   }
 
   /** Replaces everything about the chart with this id (its id and created_at stay as given). */
@@ -133,12 +141,13 @@ export class SqliteChartRepository {
     const info = this
       .#prepare(
         `UPDATE charts SET name = @name, version = @version, description = @description, icon_url = @iconUrl, app_version = @appVersion,
-           public = @public, visible = @visible, source = @source, readme = @readme, values_json = @valuesJson,
+           public = @public, visible = @visible, source = @source, readme = @readme, values_hash = @valuesHash,
            templates_json = @templatesJson, package = @package, package_sha256 = @sha256, created_at = @createdAt, updated_at = @updatedAt
          WHERE ${SCOPE} AND id = @id`,
       )
-      .run(chartParams(chart, content))
+      .run(chartParams(chart, content, this.#values.put(JSON.stringify(chart.values))))
     if (info.changes !== 1) throw new Error(`chart ${chart.id} vanished during an update`)
+    this.#values.sweep()
   }
 
   /** Every chart in a project and/or flavour (all when both are absent), identity only. */
@@ -150,7 +159,9 @@ export class SqliteChartRepository {
   }
 
   delete(scope: ChartScope, id: string): boolean {
-    return this.#prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
+    const deleted = this.#prepare(`DELETE FROM charts WHERE ${SCOPE} AND id = @id`).run({ ...scopeParams(scope), id }).changes === 1
+    if (deleted) this.#values.sweep()
+    return deleted
   }
 
   packageBytes(scope: ChartScope, id: string): Buffer | null {

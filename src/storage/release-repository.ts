@@ -1,8 +1,10 @@
 /** SQLite implementation of the release domain's ReleaseRepository port. */
+import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
+import { effectiveValues } from '../releases/values.js'
 import type { Effects } from '../releases/lifecycle.js'
 import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
-import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope } from '../releases/release.js'
+import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope, type Values } from '../releases/release.js'
 
 interface RevisionRow {
   project_id: string
@@ -18,7 +20,11 @@ interface RevisionRow {
   chart_version: string
   chart_public: number
   config_json: string
-  values_json: string
+  /** The computed values, for revisions written before migration 004 (or without a defaults key). */
+  values_json: string | null
+  defaults_hash: string | null
+  /** chart_values.values_json for defaults_hash (joined). */
+  defaults_json: string | null
   first_deployed_at: number
   updated_at: number
 }
@@ -48,18 +54,40 @@ const keyParams = (k: ReleaseKey) => ({
   name: k.name,
 })
 
-function rowToRevision(r: RevisionRow): Revision {
-  return {
+/**
+ * Chart defaults parsed once per read, however many of the rows read share them (a history, a
+ * list of releases of one chart). Revisions are never mutated, so sharing the objects is safe.
+ */
+type DefaultsCache = Map<string, Values>
+
+function rowToRevision(r: RevisionRow, defaults: DefaultsCache = new Map()): Revision {
+  const config = JSON.parse(r.config_json) as Values
+  const revision: Revision = {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
     revision: r.revision,
     status: r.status,
     description: r.description,
     chart: { id: r.chart_id, name: r.chart_name, version: r.chart_version, public: r.chart_public === 1 },
-    config: JSON.parse(r.config_json),
-    values: JSON.parse(r.values_json),
+    config,
+    values: r.values_json !== null ? (JSON.parse(r.values_json) as Values) : effectiveValues(chartDefaults(r, defaults), config),
     firstDeployedAt: new Date(r.first_deployed_at),
     updatedAt: new Date(r.updated_at),
   }
+  if (r.defaults_hash !== null) revision.defaultsRef = r.defaults_hash
+  return revision
+}
+
+function chartDefaults(r: RevisionRow, cache: DefaultsCache): Values {
+  const hash = r.defaults_hash
+  if (hash === null || r.defaults_json === null) throw new Error(`revision ${r.revision} of release ${r.name} has no stored values and no chart defaults`)
+  let values = cache.get(hash)
+  if (!values) cache.set(hash, (values = JSON.parse(r.defaults_json) as Values))
+  return values
+}
+
+const rowsToRevisions = (rows: RevisionRow[]): Revision[] => {
+  const defaults: DefaultsCache = new Map()
+  return rows.map((row) => rowToRevision(row, defaults))
 }
 
 function rowToPending(r: PendingRow): PendingOperation {
@@ -100,20 +128,26 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   readonly #latest = new Map<string, Revision | null>()
   readonly #lists = new Map<string, Revision[]>()
   #work: { nextDueAt: number | null; counting: boolean } | null = null
+  readonly #chartValues: ChartValuesTable
 
   constructor(private readonly db: DatabaseHandle) {
+    this.#chartValues = new ChartValuesTable(db)
     this.stmts = {
-      history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
+      history: db.prepare<Record<string, string>, RevisionRow>(`
+        SELECT v.*, d.values_json AS defaults_json FROM release_revisions v LEFT JOIN chart_values d ON d.hash = v.defaults_hash
+         WHERE ${KEY} ORDER BY revision`),
       latest: db.prepare<Record<string, string>, RevisionRow>(`
-        SELECT v.* FROM releases r JOIN release_revisions v
+        SELECT v.*, d.values_json AS defaults_json FROM releases r JOIN release_revisions v
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
          AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
+        LEFT JOIN chart_values d ON d.hash = v.defaults_hash
         WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
           AND r.namespace = @namespace AND r.name = @name`),
       list: db.prepare<Record<string, string | null>, RevisionRow>(`
-        SELECT v.* FROM releases r JOIN release_revisions v
+        SELECT v.*, d.values_json AS defaults_json FROM releases r JOIN release_revisions v
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
          AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision
+        LEFT JOIN chart_values d ON d.hash = v.defaults_hash
         WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
           AND (@namespace IS NULL OR r.namespace = @namespace)
           AND (@chartId IS NULL OR v.chart_id = @chartId)
@@ -124,9 +158,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         ON CONFLICT DO UPDATE SET latest_revision = excluded.latest_revision`),
       insertRevision: db.prepare(`
         INSERT INTO release_revisions (project_id, flavor, cluster_id, namespace, name, revision, status, description,
-          chart_id, chart_name, chart_version, chart_public, config_json, values_json, first_deployed_at, updated_at)
+          chart_id, chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at)
         VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision, @status, @description,
-          @chartId, @chartName, @chartVersion, @chartPublic, @configJson, @valuesJson, @firstDeployedAt, @updatedAt)`),
+          @chartId, @chartName, @chartVersion, @chartPublic, @configJson, @valuesJson, @defaultsHash, @firstDeployedAt, @updatedAt)`),
       updateRevision: db.prepare(`UPDATE release_revisions SET status = @status, description = @description WHERE ${KEY} AND revision = @revision`),
       deleteRevision: db.prepare(`DELETE FROM release_revisions WHERE ${KEY} AND revision = @revision`),
       deleteRelease: db.prepare(`DELETE FROM releases WHERE ${KEY}`),
@@ -164,7 +198,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   history(key: ReleaseKey): Revision[] {
-    return this.stmts.history.all(keyParams(key)).map(rowToRevision)
+    return rowsToRevisions(this.stmts.history.all(keyParams(key)))
   }
 
   latest(key: ReleaseKey): Revision | null {
@@ -184,15 +218,15 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const id = `${scope.projectId}/${scope.flavor}/${scope.clusterId}?${filter.namespace ?? ''}&${filter.chartId ?? ''}`
     const cached = this.#lists.get(id)
     if (cached) return cached
-    const revisions = this.stmts.list
-      .all({
+    const revisions = rowsToRevisions(
+      this.stmts.list.all({
         projectId: scope.projectId,
         flavor: scope.flavor,
         clusterId: scope.clusterId,
         namespace: filter.namespace ?? null,
         chartId: filter.chartId ?? null,
-      })
-      .map(rowToRevision)
+      }),
+    )
     if (!this.db.inTransaction) {
       if (this.#lists.size >= LIST_CACHE_SIZE) this.#lists.delete(this.#lists.keys().next().value!)
       this.#lists.set(id, revisions)
@@ -232,12 +266,14 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   /** Removes every release (with revisions and pending work) in a scope; returns how many. */
   deleteWhere(filter: ReleaseScopeFilter): number {
     this.#forgetAll()
-    return this.stmts.deleteWhere.run({
+    const removed = this.stmts.deleteWhere.run({
       projectId: filter.projectId ?? null,
       flavor: filter.flavor ?? null,
       clusterId: filter.clusterId ?? null,
       namespace: filter.namespace ?? null,
     }).changes
+    if (removed > 0) this.#chartValues.sweep()
+    return removed
   }
 
   apply(key: ReleaseKey, fx: Effects): void {
@@ -249,6 +285,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       const k = keyParams(key)
       if (fx.purge) {
         this.stmts.deleteRelease.run(k)
+        this.#chartValues.sweep()
         return
       }
       if (fx.insert) {
@@ -264,13 +301,16 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           chartVersion: r.chart.version,
           chartPublic: r.chart.public ? 1 : 0,
           configJson: JSON.stringify(r.config),
-          valuesJson: JSON.stringify(r.values),
+          // Chart defaults are stored once (chart_values); the values are computed again on read.
+          valuesJson: r.defaultsRef === undefined ? JSON.stringify(r.values) : null,
+          defaultsHash: r.defaultsRef ?? null,
           firstDeployedAt: r.firstDeployedAt.getTime(),
           updatedAt: r.updatedAt.getTime(),
         })
       }
       for (const u of fx.updates) this.stmts.updateRevision.run({ ...k, ...u })
       for (const revision of fx.prune) this.stmts.deleteRevision.run({ ...k, revision })
+      if (fx.prune.length > 0) this.#chartValues.sweep()
       if (fx.pending === null) this.stmts.clearPending.run(k)
       else if (fx.pending) {
         const p = fx.pending

@@ -121,8 +121,9 @@ export function authHook(options: AuthOptions): AuthHook {
     }
   }
 
+  // An empty store is legitimate when only Keystone users (--users) are configured: then every
+  // CCE request is refused, as a gateway that knows no key refuses every signature.
   const store = new CredentialStore(options.credentials ?? [], options.tokens ?? [])
-  if (store.isEmpty) throw new Error('auth: verify mode needs at least one credential or token (--credentials / --tokens)')
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   const refuse = (message: string) => new WireError(AUTH_ERROR_STATUS, APIGW_IAM_AUTH_ERROR_CODE, message)
 

@@ -221,11 +221,11 @@ describe('faults', () => {
     expect((await call('POST', `${BASE}/releases`, createBody('web'))).statusCode).toBe(201)
   })
 
-  it('matches on dialect, cluster, namespace, name, chart and path prefix', async () => {
+  it('matches on flavor, cluster, namespace, name, chart and path prefix', async () => {
     await start()
     await control('PUT', '/faults', {
       rules: [
-        { id: 'ap', match: { dialect: 'autopilot' }, error: { status: 503 } },
+        { id: 'ap', match: { flavor: 'autopilot' }, error: { status: 503 } },
         { id: 'c2', match: { cluster_id: 'c2', operation: 'list' }, error: { status: 500, error_code: 'CCE.01500001', error_msg: 'Internal error.' } },
         { id: 'charts', match: { path_prefix: '/v2/charts' }, error: { status: 502 } },
         { id: 'by-chart', match: { chart: 'no-such-chart' }, error: { status: 400 } },
@@ -295,7 +295,7 @@ describe('journal', () => {
     const j = (await control('GET', '/requests?limit=100')).json()
     expect(j).toMatchObject({ capacity: 10, size: 10, total: 57 })
     expect(j.requests.map((e: { id: number }) => e.id)).toEqual([57, 56, 55, 54, 53, 52, 51, 50, 49, 48])
-    expect(j.requests[0]).toMatchObject({ method: 'GET', operation: 'list', dialect: 'cce', cluster_id: 'c1', status: 200, query: 'namespace=n56' })
+    expect(j.requests[0]).toMatchObject({ method: 'GET', operation: 'list', dialect: 'cce', flavor: 'cce', cluster_id: 'c1', status: 200, query: 'namespace=n56' })
     expect((await control('GET', '/requests?limit=3&since_id=55')).json().requests.map((e: { id: number }) => e.id)).toEqual([57, 56])
     expect((await control('DELETE', '/requests')).json()).toEqual({ deleted: 10 })
     expect((await control('GET', '/requests')).json().size).toBe(0)

@@ -31,7 +31,7 @@ describe('FaultStore', () => {
     expect(store.decide('upgrade', key, {})).toEqual({ outcome: 'fail', reason: 'boom' })
     expect(store.decide('uninstall', key, {})).toBeNull()
     // HTTP rules never answer for lifecycle decisions, and the reverse.
-    expect(store.decideHttp({ operations: ['update', 'upgrade'], dialect: 'cce', path: '/cce/cam/v3/x' })).toBeNull()
+    expect(store.decideHttp({ operations: ['update', 'upgrade'], dialect: 'cce', flavor: 'cce', path: '/cce/cam/v3/x' })).toBeNull()
   })
 
   it('keeps the list unchanged when a replacement has an invalid rule', () => {
@@ -84,7 +84,7 @@ describe('--faults FILE', () => {
 describe('Journal', () => {
   const entry = (n: number) =>
     ({
-      time: '', method: 'GET', path: `/p${n}`, query: '', route: null, operation: null, dialect: null, project_id: null, cluster_id: null,
+      time: '', method: 'GET', path: `/p${n}`, query: '', route: null, operation: null, dialect: null, flavor: null, project_id: null, cluster_id: null,
       namespace: null, name: null, status: 200, duration_ms: 0, request_id: String(n), request_headers: {}, request_body: null,
       request_body_truncated: false, response_body: null, response_body_truncated: false, fault: null,
     }) as const
@@ -124,7 +124,7 @@ describe('faults on the chart API', () => {
   it('match by path prefix and by operationId under /v2/charts and /autopilot/v2/charts', async () => {
     const t = await buildTestApp()
     try {
-      await t.app.inject({ method: 'PUT', url: '/_emulator/faults', payload: { rules: [{ match: { operation: 'ListCharts', dialect: 'autopilot' }, error: { status: 429 } }, { match: { path_prefix: '/v2/charts' }, count: 1, error: { status: 503 } }] } })
+      await t.app.inject({ method: 'PUT', url: '/_emulator/faults', payload: { rules: [{ match: { operation: 'ListCharts', flavor: 'autopilot' }, error: { status: 429 } }, { match: { path_prefix: '/v2/charts' }, count: 1, error: { status: 503 } }] } })
       expect((await t.app.inject({ method: 'GET', url: '/autopilot/v2/charts', headers: AUTH })).statusCode).toBe(429)
       expect((await t.app.inject({ method: 'GET', url: '/v2/charts', headers: AUTH })).statusCode).toBe(503)
       expect((await t.app.inject({ method: 'GET', url: '/v2/charts', headers: AUTH })).statusCode).toBe(200)

@@ -30,6 +30,50 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'ok'").pluck().get()).toBe(0)
   })
+
+  it('upgrade a database file written by migrations 001-003 to the Cloudpods tables (006) without losing a row', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'))
+    try {
+      const file = join(dir, 'old.db')
+      const old = new Database(file)
+      old.pragma('foreign_keys = ON')
+      migrate(old, MIGRATIONS.slice(0, 3))
+      old.prepare("INSERT INTO releases VALUES ('p1', 'cce', 'c1', 'ns', 'web', 1)").run()
+      old
+        .prepare(
+          `INSERT INTO release_revisions VALUES ('p1', 'cce', 'c1', 'ns', 'web', 1, 'deployed', 'Install complete', 'chart-1', 'demo', '1.0.0', 0, '{}', '{"a":1}', 1700000000000, 1700000000000)`,
+        )
+        .run()
+      old.prepare("INSERT INTO pending_operations VALUES ('p1', 'cce', 'c1', 'ns', 'web', 'upgrade', 2, 1, 1700000001000, 'succeed', NULL, 3)").run()
+      old
+        .prepare(
+          "INSERT INTO charts VALUES ('p1', 'cce', 'chart-1', 'demo', '1.0.0', 'd', '', '', 0, 1, '', 0, '{}', '[]', x'1f8b', 'abc', 1700000000000, 1700000000000)",
+        )
+        .run()
+      const before = Object.fromEntries(['releases', 'release_revisions', 'pending_operations', 'charts'].map((t) => [t, old.prepare(`SELECT * FROM ${t}`).all()]))
+      old.close()
+
+      const db = openDatabase(file)
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+      // Every row keeps every column it had; 004 adds reference columns and moves chart defaults
+      // (charts.values_json) to chart_values, which its own test covers.
+      for (const [table, rows] of Object.entries(before)) {
+        const kept = rows.map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !(table === 'charts' && k === 'values_json'))))
+        expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toMatchObject(kept)
+      }
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'cloudpods_%' ORDER BY name").pluck().all()
+      expect(tables).toEqual(['cloudpods_chart_packages', 'cloudpods_clusters', 'cloudpods_namespaces', 'cloudpods_repo_charts', 'cloudpods_repos'])
+      // The new tables work, foreign keys included.
+      db.prepare("INSERT INTO cloudpods_clusters VALUES ('c', 'default', 1)").run()
+      db.prepare("INSERT INTO cloudpods_namespaces VALUES ('n', 'c', 'default', 1)").run()
+      expect(() => db.prepare("INSERT INTO cloudpods_namespaces VALUES ('n2', 'missing', 'x', 1)").run()).toThrow(/FOREIGN KEY/)
+      expect(db.pragma('foreign_key_check')).toEqual([])
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('migration 005 (emulator clock)', () => {
@@ -46,7 +90,13 @@ describe('migration 005 (emulator clock)', () => {
         chart: { id: 'chart-1', name: 'demo', version: '1.0.0', public: false },
         config: { a: 1 }, values: { a: 1 }, firstDeployedAt: at, updatedAt: at,
       }
-      new SqliteReleaseRepository(old).apply(key, { insert: revision, updates: [], purge: false, pending: undefined, prune: [] })
+      // Written as schema 3 stored it (today's repository writes later columns).
+      old.prepare("INSERT INTO releases VALUES ('p', 'cce', 'c1', 'ns', 'web', 1)").run()
+      old
+        .prepare(
+          `INSERT INTO release_revisions VALUES ('p', 'cce', 'c1', 'ns', 'web', 1, 'DEPLOYED', 'Install complete', 'chart-1', 'demo', '1.0.0', 0, '{"a":1}', '{"a":1}', ${at.getTime()}, ${at.getTime()})`,
+        )
+        .run()
       old.close()
 
       const db = openDatabase(path)

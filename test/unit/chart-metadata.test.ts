@@ -94,6 +94,34 @@ describe('parseChartMetadata', () => {
 })
 
 describe('parseValuesYaml', () => {
+  // Issue 9, item 3: the parser's own duplicate check compared every key with every earlier one.
+  // The check that replaces it must refuse exactly what the parser refused, at the same place.
+  it('refuses duplicate keys as the YAML parser did, wherever they are', () => {
+    const refusal = (text: string) => {
+      try {
+        parseValuesYaml(text)
+      } catch (err) {
+        return (err as Error).message
+      }
+      return 'accepted'
+    }
+    const unique = (line: number, col: number) => `values.yaml is not valid YAML: Map keys must be unique at line ${line}, column ${col}:`
+    expect(refusal('a: 1\nb: 2\n"a": 3\n')).toBe(unique(3, 1))
+    expect(refusal('x:\n  y: 1\n  y: 2\nx: 3\n')).toBe(unique(3, 3))
+    expect(refusal('x: {a: 1, b: {c: 1, c: 2}}\nx: 1\n')).toBe(unique(1, 21))
+    expect(refusal('l:\n  - a: 1\n    a: 2\n')).toBe(unique(3, 5))
+    expect(refusal('1: a\n0x1: b\n')).toBe(unique(2, 1))
+    expect(refusal('~: a\nnull: b\n')).toBe(unique(2, 1))
+    // Not duplicates for the parser either: merge keys, a number and a string, NaN, collections.
+    expect(refusal('a: &x {p: 1}\nb: &y {q: 2}\nc:\n  <<: *x\n  <<: *y\n')).toBe('accepted')
+    expect(refusal('1: a\n"1": b\n')).toBe('accepted')
+    expect(refusal('.nan: 1\n.NaN: 2\n')).toBe('accepted')
+
+    const many = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`)
+    expect(Object.keys(parseValuesYaml(many.join('\n')))).toHaveLength(20_000)
+    expect(refusal([...many, 'k7: again'].join('\n'))).toBe(unique(20_001, 1))
+  })
+
   it('refuses runaway nesting with a message a user understands, not a stack overflow', () => {
     // The YAML library reported this as "Maximum call stack size exceeded at line …".
     const deep = `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')} 1\n`

@@ -5,7 +5,7 @@ import { DEFAULT_CHART_LIMITS, readChartPackage, type ChartPackageLimits } from 
 import { buildTar, buildTgz, chartEntries, chartYaml, gzip, zeroBomb, type TarEntry } from '../helpers/tgz.js'
 
 const MiB = 1024 * 1024
-const limits: ChartPackageLimits = { maxPackageBytes: 1 * MiB, maxUnpackedBytes: 8 * MiB, maxFiles: 100 }
+const limits: ChartPackageLimits = { maxPackageBytes: 1 * MiB, maxUnpackedBytes: 8 * MiB, maxFiles: 100, maxValuesBytes: DEFAULT_CHART_LIMITS.maxValuesBytes }
 
 async function rejection(bytes: Buffer, lim: ChartPackageLimits = limits): Promise<ValidationError> {
   const err: unknown = await readChartPackage(bytes, lim).then(
@@ -188,13 +188,28 @@ describe('readChartPackage: limits', () => {
     expect(err.message).toMatch(/more than 10 entries/)
   })
 
-  it('rejects an oversized values.yaml', async () => {
-    const big = `key: "${'v'.repeat(5 * MiB)}"\n`
-    const err = await rejection(await buildTgz(chartEntries({ valuesYaml: big })), {
-      ...limits,
-      maxUnpackedBytes: 16 * MiB,
-    })
-    expect(err.message).toMatch(/values\.yaml exceeds 4 MiB/)
+  // Issue 9, item 4: every release revision and answer carries the chart's defaults.
+  it('rejects a values.yaml over the limit (256 KiB by default), naming the limit and its flag', async () => {
+    const KiB = 1024
+    expect(DEFAULT_CHART_LIMITS.maxValuesBytes).toBe(256 * KiB)
+    const sized = (n: number) => `key: "${'v'.repeat(n - 8)}"\n`
+    expect(Buffer.byteLength(sized(256 * KiB))).toBe(256 * KiB)
+    const ok = await readChartPackage(await buildTgz(chartEntries({ valuesYaml: sized(256 * KiB) })), limits)
+    expect((ok.values.key as string).length).toBe(256 * KiB - 8)
+
+    const err = await rejection(await buildTgz(chartEntries({ valuesYaml: sized(256 * KiB + 1) })))
+    expect(err.message).toBe('values.yaml is 262145 bytes, over 262144 bytes (256 KiB), the limit on chart defaults (--chart-max-values-bytes)')
+    expect(err.field).toBe('content')
+
+    const small = await rejection(await buildTgz(chartEntries({ valuesYaml: sized(2000) })), { ...limits, maxValuesBytes: 1000 })
+    expect(small.message).toMatch(/over 1000 bytes, the limit on chart defaults/)
+  })
+
+  it('rejects a values.yaml whose aliases expand it past four times the limit', async () => {
+    const anchor = `base: &b "${'v'.repeat(20_000)}"\n`
+    const aliases = Array.from({ length: 60 }, (_, i) => `a${i}: *b`).join('\n')
+    const err = await rejection(await buildTgz(chartEntries({ valuesYaml: `${anchor}${aliases}\n` })), { ...limits, maxValuesBytes: 64 * 1024 })
+    expect(err.message).toMatch(/^values\.yaml loads to \d+ bytes of JSON \(anchors and aliases expand it\), over 4 × 65536 bytes \(64 KiB\)/)
   })
 
   it('keeps templates only up to its budget instead of failing', async () => {
@@ -220,7 +235,7 @@ describe('readChartPackage: limits', () => {
 })
 
 describe('readChartPackage: gzip bombs', () => {
-  const bombLimits: ChartPackageLimits = { maxPackageBytes: 10 * MiB, maxUnpackedBytes: 16 * MiB, maxFiles: 1000 }
+  const bombLimits: ChartPackageLimits = { ...DEFAULT_CHART_LIMITS, maxPackageBytes: 10 * MiB, maxUnpackedBytes: 16 * MiB, maxFiles: 1000 }
   let oneBigFile: Buffer
   let manySmallFiles: Buffer
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, it, expect } from 'vitest'
 import { readChartPackage, DEFAULT_CHART_LIMITS } from '../../src/charts/package-reader.js'
-import { resourcesFromTemplates } from '../../src/charts/template-resources.js'
+import { MAX_RESOURCES, MAX_SCANNED_BYTES, resourcesFromTemplates } from '../../src/charts/template-resources.js'
 
 const t = (path: string, content: string) => ({ path, content })
 
@@ -149,5 +149,41 @@ describe('resourcesFromTemplates', () => {
       { kind: 'Service', name: 'cache', namespace: 'data' },
       { kind: 'StatefulSet', name: 'cache', namespace: 'data' },
     ])
+  })
+
+  // Issue 9, item 2: `name: {{` followed by 4000 spaces took about a minute in the old regular
+  // expressions (cubic: 2000 spaces took 7-11 s). Scanning is linear now, so these inputs, a
+  // thousand times longer in total, finish in milliseconds. The bound is deliberately generous
+  // (2 s, not a benchmark): it only separates linear from the old seconds-to-minutes.
+  it('scans pathological runs of spaces in linear time', () => {
+    const spaces = ' '.repeat(4000)
+    const lines = [
+      `  name: {{${spaces}x`,
+      `  name: {{ (${spaces}x }}`,
+      `  name: a${spaces}x${spaces}#`,
+      `  annotations:\n    helm.sh/hook:${spaces}x`,
+      `  annotations:\n    ${`"helm.sh/hook": ${spaces}`.repeat(200)}`,
+      `  name: ${'{{'.repeat(50_000)}${spaces}`,
+    ]
+    const templates = lines.map((line, i) => t(`templates/p${i}.yaml`, `kind: ConfigMap\nmetadata:\n${line}\n`))
+    templates.push(t('templates/long.yaml', `kind${spaces.repeat(100)}: x\nmetadata: ${spaces.repeat(100)}y\n`))
+    const started = performance.now()
+    const resources = resourcesFromTemplates(templates, 'r', 'ns')
+    const elapsed = performance.now() - started
+    expect(resources.map((r) => r.name)).toEqual(['r-p0', 'r-p1', `a${spaces}x`, 'r-p3', 'r-p4', 'r-p5'])
+    expect(elapsed).toBeLessThan(2000)
+  })
+
+  it('bounds the work per chart: resources reported and bytes scanned', () => {
+    const many = Array.from({ length: MAX_RESOURCES + 500 }, (_, i) => `kind: ConfigMap\nmetadata:\n  name: c${i}`).join('\n---\n')
+    expect(resourcesFromTemplates([t('templates/many.yaml', many)], 'r', 'ns')).toHaveLength(MAX_RESOURCES)
+
+    const filler = `# ${'x'.repeat(MAX_SCANNED_BYTES)}\n`
+    const resources = resourcesFromTemplates(
+      [t('templates/a.yaml', 'kind: Service\n'), t('templates/b.yaml', filler), t('templates/c.yaml', 'kind: Secret\n')],
+      'r',
+      'ns',
+    )
+    expect(resources).toEqual([{ kind: 'Service', name: 'r-a', namespace: 'ns' }])
   })
 })

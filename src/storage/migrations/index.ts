@@ -6,16 +6,19 @@ import type Database from 'better-sqlite3'
 import { migration001 } from './001-releases.js'
 import { migration002 } from './002-pending-progression.js'
 import { migration003 } from './003-charts.js'
-import { migration004 } from './004-placeholder.js'
+import { migration004 } from './004-chart-values.js'
 import { migration005 } from './005-emulator-clock.js'
+import { migration006 } from './006-cloudpods-repos.js'
+import { migration007 } from './007-keystone-tokens.js'
 
 export interface Migration {
   version: number
   name: string
-  up: string
+  /** SQL, or a function for steps that compute what SQL cannot (004 hashes rows); run in the step's transaction. */
+  up: string | ((db: Database.Database) => void)
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {
@@ -33,7 +36,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   for (const m of migrations.slice(from)) {
     try {
       db.transaction(() => {
-        db.exec(m.up)
+        if (typeof m.up === 'string') db.exec(m.up)
+        else m.up(db)
         db.pragma(`user_version = ${m.version}`)
       })()
     } catch (err) {

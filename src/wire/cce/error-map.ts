@@ -5,7 +5,11 @@
 import type { FastifyError } from 'fastify'
 import { DomainError, ValidationError, type DomainErrorCode } from '../../errors.js'
 import type { CceError } from '../common/schemas.js'
+import { MAX_PATH_PARAM_LENGTH } from '../common/schemas.js'
+import { validationProblem } from '../common/validation.js'
 import { WireError } from '../errors.js'
+
+export { MAX_PATH_PARAM_LENGTH }
 
 export interface MappedError {
   statusCode: number
@@ -20,16 +24,12 @@ const DOMAIN_STATUS: Record<DomainErrorCode, [number, string]> = {
   ALREADY_EXISTS: [409, 'CCE.01409001'],
   OPERATION_PENDING: [409, 'CCE.01409001'],
   QUOTA_EXCEEDED: [403, 'CCE.01403001'],
+  // Only the Cloudpods domain raises these; CCE would call either a bad request.
+  NOT_EMPTY: [400, 'CCE.01400001'],
+  NOT_ACCEPTABLE: [400, 'CCE.01400001'],
   INVALID_TRANSITION: [500, 'CCE.01500001'],
   INTERNAL: [500, 'CCE.01500001'],
 }
-
-/**
- * The router's limit on one path parameter. Above every path schema's maxLength (253), so a
- * long but bounded name reaches validation and gets a 400 naming its field; longer is refused by
- * the router, also with a 400 (Fastify's default was a 414 with its own error body).
- */
-export const MAX_PATH_PARAM_LENGTH = 1024
 
 export const cceError = (code: string, msg: string): CceError => ({ error_code: code, error_msg: msg, errorCode: code, errorMessage: msg })
 
@@ -47,13 +47,8 @@ export function mapCceError(err: unknown): MappedError {
 }
 
 function mapFastifyError(err: FastifyError): MappedError {
-  if (err.validation) {
-    const first = err.validation[0]
-    const where = err.validationContext ?? 'body'
-    const path = first ? fieldPath(first.instancePath, first.params) : ''
-    const field = path === '' ? where : where === 'body' ? path : `${where}.${path}`
-    return { statusCode: 400, body: cceError('CCE.01400001', `Invalid request: ${field}: ${first?.message ?? 'is invalid'}`), internal: false }
-  }
+  const problem = validationProblem(err)
+  if (problem) return { statusCode: 400, body: cceError('CCE.01400001', `Invalid request: ${problem.field}: ${problem.message}`), internal: false }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { statusCode: 415, body: cceError('CCE.01400006', 'Content type not supported.'), internal: false }
@@ -71,11 +66,4 @@ function mapFastifyError(err: FastifyError): MappedError {
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) return { statusCode: status, body: cceError('CCE.01400001', `Invalid request: ${err.message}`), internal: false }
   return internal()
-}
-
-/** "/parameters/dry_run" → "parameters.dry_run"; a missing property names itself. */
-function fieldPath(instancePath: string, params: Record<string, unknown>): string {
-  const base = instancePath.replace(/^\//, '').replaceAll('/', '.')
-  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : ''
-  return [base, missing].filter(Boolean).join('.')
 }

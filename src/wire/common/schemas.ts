@@ -26,5 +26,12 @@ export const cceErrorResponses = {
   500: errorRef,
 } as const
 
+/**
+ * The router's limit on one path parameter. Above every path schema's maxLength (253), so a
+ * long but bounded name reaches validation and gets a 400 naming its field; longer is refused by
+ * the router, also with a 400 (Fastify's default was a 414 with its own error body).
+ */
+export const MAX_PATH_PARAM_LENGTH = 1024
+
 /** RFC 3339, second precision, UTC. */
 export const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
+import { cceRequestHook } from '../cce/request-hooks.js'
 import {
   AdvanceBodySchema,
   AdvanceResultSchema,
@@ -49,6 +50,9 @@ const num = (s: string | undefined): number | undefined => (s === undefined ? un
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = async (app, opts) => {
   const { control } = opts
+  // The control plane follows CCE's conventions: X-Project-Id is the default project of a trigger,
+  // and a repeated query key keeps its first value.
+  app.addHook('onRequest', cceRequestHook())
   const schema = <T extends object>(summary: string, operationId: string, rest: T) => ({ tags, summary, operationId, ...rest })
 
   app.get(

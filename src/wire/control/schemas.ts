@@ -3,7 +3,7 @@
  * digit strings: the app's Ajv does not coerce types (CCE fidelity), so routes parse them.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { FaultRuleInputSchema, FaultRuleSchema, Nullable } from '../../control/fault-schema.js'
+import { DIALECT_NAMES, FaultRuleInputSchema, FaultRuleSchema, Nullable } from '../../control/fault-schema.js'
 import { JOURNAL_BODY_LIMIT } from '../../control/journal.js'
 import { CceErrorSchema } from '../common/schemas.js'
 import { ReleaseRespSchema } from '../cce/release-schemas.js'
@@ -13,6 +13,7 @@ export const errorRef = Type.Ref(CceErrorSchema)
 export const controlErrors = { '4xx': errorRef, '5xx': errorRef } as const
 
 const Flavor = Type.Union([Type.Literal('cce'), Type.Literal('autopilot')])
+const Dialect = Type.Union(DIALECT_NAMES.map((d) => Type.Literal(d)))
 
 // Response schemas avoid anyOf (unions): each one costs the serializer a validator to compile
 // at start, and start-up time is what an in-process emulator is judged on.
@@ -162,7 +163,8 @@ export const JournalEntrySchema = Type.Object({
   query: Type.String(),
   route: Nullable(Type.String()),
   operation: Nullable(Type.String()),
-  dialect: Nullable(Type.String({ description: 'cce or autopilot' })),
+  dialect: Nullable(Type.String({ description: 'cce or cloudpods; null for a path no dialect owns' })),
+  flavor: Nullable(Type.String({ description: 'cce or autopilot; null outside the CCE dialect' })),
   project_id: Nullable(Type.String()),
   cluster_id: Nullable(Type.String()),
   namespace: Nullable(Type.String()),
@@ -185,7 +187,8 @@ export const JournalQuerySchema = Type.Object(
     method: Type.Optional(Type.String()),
     operation: Type.Optional(Type.String({ description: 'create, list, show, upgrade, rollback, update, delete, history…' })),
     status: Type.Optional(Type.String({ pattern: '^[1-5][0-9]{2}$' })),
-    dialect: Type.Optional(Flavor),
+    dialect: Type.Optional(Dialect),
+    flavor: Type.Optional(Flavor),
     cluster_id: Type.Optional(Type.String()),
     namespace: Type.Optional(Type.String()),
     name: Type.Optional(Type.String()),
