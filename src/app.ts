@@ -37,6 +37,7 @@ import { sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
+import { registerBodyDrain } from './wire/body-drain.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
@@ -187,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
+  registerBodyDrain(app)
   registerRequestContext(app, config.defaultProjectId)
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
   registerJournal(app, journal, clock, dialects)
