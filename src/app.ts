@@ -38,6 +38,8 @@ import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerBodyDrain } from './wire/body-drain.js'
+import { registerMethodNotAllowed } from './wire/method-not-allowed.js'
+import { chartPartEncoding, optionalNullableBodies } from './wire/openapi-shape.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
@@ -193,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
   registerJournal(app, journal, clock, dialects)
   registerFaultHook(app, faults, dialects, clock)
+  registerMethodNotAllowed(app, dialects, clock)
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
   for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
@@ -206,6 +209,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (documentObject) =>
+      chartPartEncoding(optionalNullableBodies('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject)),
   })
 
   // The root answers only where no dialect scope did: the control plane, /openapi.json, and paths

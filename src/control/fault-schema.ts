@@ -32,12 +32,17 @@ export const FaultMatchSchema = Type.Object(
   { additionalProperties: false },
 )
 
+const HTTP_OUTCOME = { anyOf: [{ required: ['error'] }, { required: ['latency_ms'] }] }
+
 export const FaultRuleInputSchema = Type.Object(
   {
     id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' })),
     match: Type.Optional(FaultMatchSchema),
     probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Default 1' })),
-    count: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'How many times the rule fires; null or absent: unlimited' })),
+    // At most 2^53-1: a larger count is a float in JSON, and `remaining` would answer one.
+    count: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], { description: 'How many times the rule fires; null or absent: unlimited' }),
+    ),
     error: Type.Optional(
       Type.Object(
         {
@@ -62,6 +67,12 @@ export const FaultRuleInputSchema = Type.Object(
   {
     additionalProperties: false,
     description: 'Either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome',
+    // The either/or above, for JSON Schema validators and the OpenAPI document. TypeBox's own
+    // checker ignores it: FaultStore words the same rule itself (outcomeProblem in faults.ts).
+    anyOf: [
+      { required: ['lifecycle'], not: HTTP_OUTCOME },
+      { ...HTTP_OUTCOME, not: { required: ['lifecycle'] } },
+    ],
   },
 )
 export type FaultRuleInput = Static<typeof FaultRuleInputSchema>

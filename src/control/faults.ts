@@ -44,6 +44,15 @@ export interface RequestFacts {
 /** A rule that can never be valid; a ValidationError, so every API answers it with a 400. */
 export class FaultRuleError extends ValidationError {}
 
+/** A rule has one kind of outcome: HTTP (error and/or latency_ms) or lifecycle. Null when it does. */
+export function outcomeProblem(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return null
+  const r = input as Record<string, unknown>
+  const http = r.error !== undefined || r.latency_ms !== undefined
+  if (http !== (r.lifecycle !== undefined)) return null
+  return 'a fault rule needs either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome, not both'
+}
+
 /**
  * Default codes and texts per status: CCE's and its API gateway's. Other dialects render a fault
  * from its status and text and use `error_code` only when it is one of their own (see their error maps).
@@ -186,10 +195,8 @@ export class FaultStore implements OutcomeSource {
     // The HTTP routes validate already; in-process callers (startEmulator) and files come through here too.
     const problem = Value.Errors(FaultRuleInputSchema, input).First()
     if (problem) throw new FaultRuleError(`invalid fault rule${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}`)
-    const kinds = [input.error !== undefined || input.latency_ms !== undefined, input.lifecycle !== undefined]
-    if (kinds[0] === kinds[1]) {
-      throw new FaultRuleError('a fault rule needs either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome, not both')
-    }
+    const outcome = outcomeProblem(input)
+    if (outcome) throw new FaultRuleError(outcome)
     const probability = input.probability ?? 1
     if (!(probability >= 0 && probability <= 1)) throw new FaultRuleError('probability must be between 0 and 1')
     const count = input.count ?? null

@@ -8,6 +8,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
@@ -58,6 +59,12 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         params: ClusterParamsSchema,
         body: Type.Ref(CreateReleaseBodySchema),
         response: { 201: release, ...cceErrorResponses },
+      },
+      // The schema states the name rules; the domain's check runs first for Helm's wording.
+      preValidation: async (req) => {
+        const body = req.body as { name?: unknown; namespace?: unknown } | undefined
+        if (typeof body?.name === 'string') validateReleaseName(body.name)
+        if (typeof body?.namespace === 'string') validateNamespace(body.namespace)
       },
     },
     async (req, reply) => {

@@ -1,5 +1,6 @@
 /** TypeBox schemas of the CCE / Autopilot release API, field types as the official SDKs decode them. */
 import { Type, type Static } from '@sinclair/typebox'
+import { DNS_LABEL, DNS_LABEL_MAX, RELEASE_NAME, RELEASE_NAME_MAX } from '../../releases/names.js'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
 
@@ -54,8 +55,9 @@ export type ReleaseParams = Static<typeof ReleaseParamsSchema>
 export const CreateReleaseBodySchema = Type.Object(
   {
     chart_id: Type.String({ minLength: 1, maxLength: 128 }),
-    name: Type.String({ maxLength: 256 }),
-    namespace: Type.String({ maxLength: 256 }),
+    // The domain's rules (src/releases/names.ts), checked before the schema (see release-routes.ts).
+    name: Type.String({ minLength: 1, maxLength: RELEASE_NAME_MAX, pattern: RELEASE_NAME.source, description: "Helm's release name rule" }),
+    namespace: Type.String({ minLength: 1, maxLength: DNS_LABEL_MAX, pattern: DNS_LABEL.source, description: 'A Kubernetes namespace (DNS-1123 label)' }),
     version: Type.String({ minLength: 1, maxLength: 64, description: 'Chart version to install' }),
     values: Type.Optional(ValuesSchema),
     description: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),

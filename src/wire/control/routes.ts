@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
+import { FaultRuleError, outcomeProblem } from '../../control/faults.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
 import {
@@ -169,6 +170,11 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultRuleInputSchema,
         response: { 201: FaultRuleSchema, ...controlErrors },
       }),
+      // The schema's either/or answers "must match a schema in anyOf"; this says which rule.
+      preValidation: async (req) => {
+        const problem = outcomeProblem(req.body)
+        if (problem) throw new FaultRuleError(problem)
+      },
     },
     async (req, reply) => reply.code(201).send(control.faults.add(req.body, num(req.query.position))),
   )
@@ -180,6 +186,11 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultReplaceSchema,
         response: { 200: FaultListSchema, ...controlErrors },
       }),
+      preValidation: async (req) => {
+        const rules = (req.body as { rules?: unknown } | undefined)?.rules
+        const problem = Array.isArray(rules) ? rules.map(outcomeProblem).find((p) => p !== null) : undefined
+        if (problem) throw new FaultRuleError(problem)
+      },
     },
     async (req) => ({ seed: control.seed, rules: control.faults.replace(req.body.rules) }),
   )
