@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
-import { ValidationError } from '../errors.js'
+import { AlreadyExistsError, ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
 import type { Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
@@ -102,7 +102,8 @@ export class FaultStore implements OutcomeSource {
   /** Appends a rule (or inserts it at `position`, 0 = first) and returns it as stored. */
   add(input: FaultRuleInput, position?: number): FaultRule {
     const rule = this.#normalise(input)
-    if (this.#rules.some((r) => r.id === rule.id)) throw new FaultRuleError(`a fault rule with id "${rule.id}" already exists`)
+    // A conflict (409), not a malformed rule: the same rule is valid once the other is removed.
+    if (this.#rules.some((r) => r.id === rule.id)) throw new AlreadyExistsError(`a fault rule with id "${rule.id}" already exists`)
     const at = position === undefined ? this.#rules.length : Math.min(Math.max(0, position), this.#rules.length)
     this.#rules.splice(at, 0, rule)
     return structuredClone(rule)

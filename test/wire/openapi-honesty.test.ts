@@ -136,3 +136,33 @@ describe('the document states what the server enforces', () => {
     expect(upload.maxProperties).toBe(9)
   })
 })
+
+describe('answers the fuzzer expected', () => {
+  it('a fault rule id already in use is a 409 conflict, not a 400', async () => {
+    const first = await t.app.inject({ method: 'POST', url: '/_emulator/faults', headers: json, payload: { id: 'dup', latency_ms: 0 } })
+    expect(first.statusCode).toBe(201)
+    const again = await t.app.inject({ method: 'POST', url: '/_emulator/faults', headers: json, payload: { id: 'dup', latency_ms: 0 } })
+    expect(again.statusCode).toBe(409)
+    expect(again.json().error_msg).toMatch(/already exists/)
+    await t.app.inject({ method: 'DELETE', url: '/_emulator/faults', headers: AUTH })
+  })
+
+  it('a chart upload with more text parts than the limit is a 400 (malformed), not a 413', async () => {
+    const b = '----honesty'
+    const parts = Array.from({ length: 10 }, (_, i) => `--${b}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`).join('')
+    const res = await t.app.inject({ method: 'POST', url: '/v2/charts', headers: { ...AUTH, 'content-type': `multipart/form-data; boundary=${b}` }, payload: `${parts}--${b}--\r\n` })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error_msg).toMatch(/too many form fields/)
+  })
+
+  it('Cloudpods: repo is a required query parameter and body key; the framework wording stays', async () => {
+    expect(op('/api/charts', 'get').parameters.find((p: any) => p.name === 'repo').required).toBe(true)
+    expect(op('/api/charts/{name}', 'get').parameters.find((p: any) => p.name === 'repo').required).toBe(true)
+    const list = await t.app.inject({ method: 'GET', url: '/api/charts', headers: AUTH })
+    expect([list.statusCode, list.json().details]).toEqual([406, 'repo must provided'])
+    const show = await t.app.inject({ method: 'GET', url: '/api/charts/x', headers: AUTH })
+    expect([show.statusCode, show.json().details]).toEqual([400, 'repo not provided'])
+    const create = await t.app.inject({ method: 'POST', url: '/api/repos', headers: json, payload: {} })
+    expect([create.statusCode, create.json().details]).toEqual([400, 'No request key: repo'])
+  })
+})

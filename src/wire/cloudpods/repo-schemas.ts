@@ -79,7 +79,7 @@ const RepoCreateInput = Type.Object(
 )
 
 export const RepoCreateBodySchema = Type.Object(
-  { repo: Type.Optional(RepoCreateInput) },
+  { repo: RepoCreateInput },
   { additionalProperties: true, description: 'Wrapped as the framework requires for create: {"repo": {...}}' },
 )
 export type RepoCreateBody = Static<typeof RepoCreateBodySchema>
@@ -117,7 +117,7 @@ export const ChartListItemSchema = Type.Object({
 export const ChartListQuerySchema = Type.Object(
   {
     ...Paging,
-    repo: Type.Optional(Str('Repo id or name (required)')),
+    repo: Type.String({ minLength: 1, description: 'Repo id or name' }),
     name: Type.Optional(Str('Exact chart name')),
     keyword: Type.Optional(Str('Substring of the chart name')),
     all_version: Type.Optional(Type.String({ description: 'true: every version, not only the newest per chart' })),
@@ -138,7 +138,7 @@ export const ChartParamsSchema = Type.Object({ name: Type.String({ minLength: 1,
 
 export const ChartShowQuerySchema = Type.Object(
   {
-    repo: Type.Optional(Str('Repo id or name (required)')),
+    repo: Type.String({ minLength: 1, description: 'Repo id or name' }),
     version: Type.Optional(Str('Version or constraint; default the newest')),
   },
   { additionalProperties: true },
