@@ -166,3 +166,21 @@ describe('answers the fuzzer expected', () => {
     expect([create.statusCode, create.json().details]).toEqual([400, 'No request key: repo'])
   })
 })
+
+describe('Cloudpods and Keystone bodies say what they need', () => {
+  it('a repo create needs a name and a file:// or http(s):// URL; the framework wording stays', async () => {
+    const repo = op('/api/repos', 'post').requestBody.content['application/json'].schema.properties.repo
+    expect(repo.required).toEqual(['name', 'url'])
+    expect(new RegExp(repo.properties.url.pattern).test('https://charts.example.com:8443/stable')).toBe(true)
+    expect(new RegExp(repo.properties.url.pattern).test('ftp://x')).toBe(false)
+    const res = await t.app.inject({ method: 'POST', url: '/api/repos', headers: json, payload: { repo: { url: 'file:///tmp' } } })
+    expect([res.statusCode, res.json().details]).toEqual([400, 'Missing name'])
+  })
+
+  it('a Keystone login states each method’s part; a missing one keeps Keystone’s sentence', async () => {
+    const identity = doc.components.schemas.KeystoneAuthTokensBody.properties.auth.properties.identity
+    expect(identity.anyOf).toHaveLength(2)
+    const res = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload: { auth: { identity: { methods: ['password'], password: { user: { name: 'u' } } } } } })
+    expect([res.statusCode, res.json().details]).toEqual([400, 'auth.identity.password.user needs a name and a password'])
+  })
+})

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NotEmptyError, ValidationError } from '../../errors.js'
-import type { RepoService } from '../../cloudpods/repo-service.js'
+import { checkRepoInput, type CreateRepoInput, type RepoService } from '../../cloudpods/repo-service.js'
 import { chartDetail, chartListItem, listEnvelope, repoDetail } from './repo-mapper.js'
 import {
   ChartDetailSchema,
@@ -85,7 +85,12 @@ export const repoRoutes: FastifyPluginAsyncTypebox<RepoRoutesOptions> = async (a
       },
       // The schema requires it too; this runs first, for the framework's own answer.
       preValidation: async (req) => {
-        if ((req.body as { repo?: unknown } | undefined)?.repo === undefined) throw new ValidationError('No request key: repo', 'repo')
+        const input = (req.body as { repo?: unknown } | undefined)?.repo
+        if (input === undefined) throw new ValidationError('No request key: repo', 'repo')
+        if (typeof input === 'object' && input !== null) {
+          const { name, type, url } = input as Record<string, unknown>
+          if ([name, type, url].every((v) => v === undefined || typeof v === 'string')) checkRepoInput(input as CreateRepoInput)
+        }
       },
     },
     async (req) => {

@@ -5,6 +5,7 @@
  * omits them), `{"chart": {...}}` for one chart.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { MAX_URL_LENGTH, REPO_NAME } from '../../cloudpods/repo-service.js'
 
 const Str = (description?: string) => Type.String(description ? { description } : {})
 const Paging = {
@@ -69,11 +70,16 @@ export const RepoListSchema = Type.Object({
 
 export const RepoParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256, description: 'Repo id or name' }) })
 
+// What checkRepoInput (src/cloudpods/repo-service.ts) accepts; the route runs it before the schema.
 const RepoCreateInput = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: 256 })),
-    type: Type.Optional(Type.String({ maxLength: 64, description: 'internal or external (default)' })),
-    url: Type.Optional(Type.String({ maxLength: 4096, description: 'file:///path/to/folder or http(s)://host/helm-repo' })),
+    name: Type.String({ pattern: REPO_NAME.source, description: '1-128 letters, digits, ".", "_" and "-"' }),
+    type: Type.Optional(Type.String({ enum: ['', 'internal', 'external'], description: 'internal or external (default)' })),
+    url: Type.String({
+      maxLength: MAX_URL_LENGTH,
+      pattern: '^(file:///[^\\s]*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?)$',
+      description: 'file:///path/to/folder or http(s)://host/helm-repo',
+    }),
   },
   { additionalProperties: true },
 )

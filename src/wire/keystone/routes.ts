@@ -99,6 +99,11 @@ export async function keystoneRoutes(app: FastifyInstance, opts: KeystoneRoutesO
           500: errorRef,
         },
       },
+      // The schema states what each method needs; this answers first, with Keystone's sentences.
+      preValidation: async (req) => {
+        const methods = (req.body as { auth?: { identity?: { methods?: unknown } } } | undefined)?.auth?.identity?.methods
+        if (Array.isArray(methods) && methods.every((m) => typeof m === 'string')) toAuthInput(req.body as AuthTokensBody)
+      },
     },
     async (req, reply) => {
       const { token, grant } = keystone.issue(toAuthInput(req.body as AuthTokensBody))
