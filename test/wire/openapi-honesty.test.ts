@@ -184,3 +184,9 @@ describe('Cloudpods and Keystone bodies say what they need', () => {
     expect([res.statusCode, res.json().details]).toEqual([400, 'auth.identity.password.user needs a name and a password'])
   })
 })
+
+it('a Keystone login with scope.project null is a 400, not a 500 (checked before validation)', async () => {
+  const payload = { auth: { identity: { methods: ['password'], password: { user: { name: 'u', password: 'p' } } }, scope: { project: null } } }
+  const res = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload })
+  expect(res.statusCode).toBe(400)
+})
