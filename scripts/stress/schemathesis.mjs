@@ -42,7 +42,7 @@ export const schemathesis = {
         const report = join(dir, `st-${pass}.json`)
         const args = ['--config-file', CONFIG, 'run', `${url}/openapi.json`, ...filter, '--checks', 'all', '-H', 'X-Auth-Token: stress',
           '--max-examples', String(MAX_EXAMPLES), '--seed', process.env.STRESS_ST_SEED ?? '1', '--workers', '2', '--report', 'json', '--report-json-path', report]
-        const out = await run(st, args, { maxBuffer: 256 * 1024 * 1024, timeout: 30 * 60_000, env: { ...process.env, NO_COLOR: '1' } }).catch((e) => e)
+        const out = await run(st, args, { cwd: dir, maxBuffer: 256 * 1024 * 1024, timeout: 30 * 60_000, env: { ...process.env, NO_COLOR: '1' } }).catch((e) => e)
         if (process.env.STRESS_ST_OUTPUT) writeFileSync(`${process.env.STRESS_ST_OUTPUT}.${pass}`, `${out.stdout ?? ''}${out.stderr ?? ''}`)
         if (!existsSync(report)) {
           checks.add(`${pass}: schemathesis produced its report`, false, `${out.stderr ?? ''}${out.stdout ?? ''}`.slice(-2000))
