@@ -114,6 +114,8 @@ export const bodyLimit = {
       }
       const after = await call('GET', releasesUrl(url))
       checks.add('server answers normally afterwards', after.status === 200)
-      return summary.join(' ')
+      const tally = {}
+      for (const entry of summary) tally[entry] = (tally[entry] ?? 0) + 1
+      return `answers per client: ${Object.entries(tally).map(([k, n]) => `${k} ×${n}`).join(', ')}`
     }),
 }
