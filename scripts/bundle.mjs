@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (dist/cli.js) into one CommonJS file, dist/cli.bundle.cjs, which the
-// command (dist/bin.cjs, from src/bin.cts) runs through V8's code cache. Resolving and loading a
+// command (dist/bin.cjs, from src/bin.cts) runs with a compile cache. Resolving and loading a
 // few hundred small modules one by one was most of the start-up time on a small machine.
 // better-sqlite3 stays external (a native addon), and so does swagger, imported dynamically for
 // npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
-// The chart reader's worker thread (src/charts/package-worker.ts) gets a bundle of its own,
-// dist/chart-worker.bundle.cjs, which the CLI bundle finds beside itself (__CHART_WORKER_FILE__).
+//
+// It also builds the package's CommonJS entry (require('cce-release-emulator'), Jest's default
+// mode): dist/index.cjs, our code only, every dependency left to require(), beside dist/index.js
+// so paths the sources derive from import.meta.url are the same; and its types, the declaration
+// tree copied under dist/types-cjs/ where a package.json marks them CommonJS.
 import { spawn } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
 
-const bin = new URL('../dist/bin.cjs', import.meta.url).pathname
-const cache = new URL('../dist/cli.bundle.cjs.v8cache', import.meta.url).pathname
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname
+const bin = dist('bin.cjs')
+const cache = dist('cli.bundle.cjs.v8cache')
 
 const common = {
   bundle: true,
@@ -25,25 +29,41 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: [new URL('../dist/cli.js', import.meta.url).pathname],
-  outfile: new URL('../dist/cli.bundle.cjs', import.meta.url).pathname,
+  entryPoints: [dist('cli.js')],
+  outfile: dist('cli.bundle.cjs'),
   external: ['better-sqlite3', '@fastify/swagger'],
   // The sources are ES modules that locate files next to themselves with import.meta.url.
   define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
 })
 
+// The chart reader's worker thread (src/charts/package-worker.ts) gets a bundle of its own, which
+// the CLI bundle and the CommonJS entry find beside themselves (__CHART_WORKER_FILE__).
 await build({
   ...common,
-  entryPoints: [new URL('../dist/charts/package-worker.js', import.meta.url).pathname],
-  outfile: new URL('../dist/chart-worker.bundle.cjs', import.meta.url).pathname,
+  entryPoints: [dist('charts/package-worker.js')],
+  outfile: dist('chart-worker.bundle.cjs'),
   define: { 'import.meta.url': '__bundleUrl' },
 })
 
-// Warm V8's code cache: start the command once, wait until it serves, stop it; it writes the
-// cache as it exits. A build that cannot do this still works, just without the cache.
+await build({
+  ...common,
+  entryPoints: [dist('index.js')],
+  outfile: dist('index.cjs'),
+  packages: 'external',
+  // As the CLI bundle: code that finds a worker script beside itself finds the bundled one (dist/).
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
+})
+rmSync(dist('types-cjs'), { recursive: true, force: true })
+for (const file of readdirSync(dist(''), { recursive: true })) {
+  if (file.endsWith('.d.ts')) cpSync(dist(file), dist(`types-cjs/${file}`))
+}
+writeFileSync(dist('types-cjs/package.json'), '{ "type": "commonjs" }\n')
+
+// Warm the code cache (Node < 22.1, see src/bin.cts): start the command once, wait until it
+// serves, stop it; it writes the cache as it exits. A build that cannot do this still works.
 rmSync(cache, { force: true })
 await new Promise((resolve) => {
-  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', ':memory:', '--auth', 'off'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', ':memory:', '--auth', 'off', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
   proc.stdout.on('data', async (chunk) => {
@@ -59,3 +79,6 @@ await new Promise((resolve) => {
     resolve()
   })
 })
+
+// What scripts/start.mjs compares the sources against: `npm start` rebuilds only when older.
+writeFileSync(dist('.build-stamp'), `${new Date().toISOString()}\n`)

@@ -2,6 +2,7 @@
  * The app factory: wires storage → service → wire for one emulator instance. It never
  * listens; src/server.ts and src/cli.ts own the process.
  */
+import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -19,6 +20,10 @@ import { ClusterRegistry } from './cloudpods/clusters.js'
 import { DEFAULT_REPO_FETCH_LIMITS, DefaultRepoFetcher } from './cloudpods/repo-fetcher.js'
 import { preloadRepos } from './cloudpods/repo-preload.js'
 import { RepoService } from './cloudpods/repo-service.js'
+import { placementPort, repoChartPort } from './cloudpods/release-adapters.js'
+import { CloudpodsChartCatalog, FlavorChartCatalog } from './cloudpods/release-chart-catalog.js'
+import { CloudpodsReleaseService } from './cloudpods/release-service.js'
+import { SqliteCloudpodsReleaseStore } from './storage/cloudpods-release-repository.js'
 import { seededRandom } from './releases/progression.js'
 import { ReleaseService } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
@@ -86,7 +91,7 @@ export interface EmulatorApp {
    * The Cloudpods dialect's clusters/namespaces and chart repos (src/cloudpods/), for the
    * Cloudpods plugin: mount src/wire/cloudpods/repo-routes.ts with `repos`.
    */
-  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
   /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
   keystone: KeystoneService
 }
@@ -138,8 +143,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     quota: config.chartQuota ?? DEFAULT_CHART_QUOTA,
   })
   const clusters = new ClusterRegistry({ repo: new SqliteClusterRepository(db), clock })
+  const cloudpodsStore = new SqliteCloudpodsReleaseStore(db)
   const repos = new RepoService({
     repo: new SqliteRepoRepository(db),
+    releasesUsing: (repoId) => cloudpodsStore.countByRepo(repoId),
     clock,
     limits: charts.limits,
     fetcher: new DefaultRepoFetcher({ ...DEFAULT_REPO_FETCH_LIMITS, maxPackageBytes: charts.limits.maxPackageBytes }),
@@ -157,13 +164,23 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       throw err
     }
   }
+  const repoCharts = repoChartPort(repos, repos)
   const releases = new ReleaseService({
     repo,
-    charts: new StoredChartCatalog(charts),
+    // Cloudpods releases install from repos; CCE and Autopilot ones from the uploaded charts.
+    charts: new FlavorChartCatalog(new StoredChartCatalog(charts), new CloudpodsChartCatalog(repoCharts)),
     clock,
     scheduler: new ProfileScheduler(lifecycle, faults),
     // A release's merged values may be as large as a request body, and no larger.
     maxValuesBytes: config.bodyLimit,
+  })
+  const cloudpodsReleases = new CloudpodsReleaseService({
+    releases,
+    store: cloudpodsStore,
+    placement: placementPort(clusters),
+    charts: repoCharts,
+    clock,
+    newId: randomUUID,
   })
   const journal = new Journal(config.journalSize ?? DEFAULT_JOURNAL_SIZE)
   const control = new ControlPlane({
@@ -175,12 +192,16 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     seed,
     fixedLifecycleRandom: deps.random !== undefined,
     startedAt: Date.now(),
+    cloudpods: {
+      keyOf: (ref, scope) => cloudpodsReleases.keyOf(ref, scope),
+      clusterId: (ref) => clusters.findCluster(ref)?.id,
+    },
   })
   control.registerResetter('releases', (scope) => repo.deleteWhere(scope))
   // Charts belong to a project and flavour, not to a cluster or namespace. Uploads go; preloaded
   // charts stay, and come back as loaded if a test deleted or re-uploaded them.
   control.registerResetter('charts', (scope) => {
-    if (scope.clusterId || scope.namespace) return 0
+    if (scope.clusterId || scope.namespace || scope.flavor === 'cloudpods') return 0
     const removed = charts.removeUploaded(scope)
     charts.restorePreloaded(scope)
     return removed
@@ -228,7 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     clock,
     tokens: new SqliteKeystoneTokenRepository(db),
   })
-  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos }, keystone }
+  const context: DialectContext = { config, clock, releases, charts, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
   for (const dialect of served) await app.register(dialect.plugin, context)
   await app.register(controlRoutes, {
     prefix: '/_emulator',
@@ -248,5 +269,5 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos }, keystone }
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
 }

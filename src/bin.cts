@@ -1,46 +1,72 @@
 #!/usr/bin/env node
 /**
- * The installed command (`cce-release-emulator`, `npm start`). It runs the bundled CLI
- * (dist/cli.bundle.cjs) through V8's code cache: compiling the bundle's JavaScript was a third of
- * start-up on a small machine, and Node 20 has no compile cache of its own. The cache is written
- * beside the bundle when a run without a usable one exits; V8 rejects it by itself when the
- * bundle, the Node version or its flags change; a folder we cannot write to only means no cache.
+ * The installed command (`cce-release-emulator`, `npm start`): runs the bundled CLI
+ * (dist/cli.bundle.cjs). Compiling the bundle's JavaScript is a large part of start-up, so the
+ * compiled code is cached, with public Node APIs only:
+ *   - Node ≥ 22.1: module.enableCompileCache(), Node's own cache (NODE_COMPILE_CACHE, else the
+ *     OS temp folder), then a plain require;
+ *   - older Node: vm.Script's cachedData, kept beside the bundle (the build warms it) and written
+ *     on exit when missing or rejected; V8 rejects it by itself when the bundle, the Node version
+ *     or its flags change. The bundle gets a require from module.createRequire.
+ * NODE_DISABLE_COMPILE_CACHE=1, a cache that cannot be read or written, or anything unexpected
+ * in the cached path means plain loading, never a failure.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
-import Module from 'node:module'
-import { join } from 'node:path'
+import * as nodeModule from 'node:module'
+import { dirname, join } from 'node:path'
 import { Script } from 'node:vm'
 
 const bundle = join(__dirname, 'cli.bundle.cjs')
-const cacheFile = `${bundle}.v8cache`
+const enableCompileCache = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache
 
-let cachedData: Buffer | undefined
-try {
-  cachedData = readFileSync(cacheFile)
-} catch {
-  cachedData = undefined
+if (process.env.NODE_DISABLE_COMPILE_CACHE) {
+  require(bundle)
+} else if (typeof enableCompileCache === 'function') {
+  enableCompileCache()
+  require(bundle)
+} else {
+  runWithCodeCache()
 }
 
-const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '')
-const script = new Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) })
-const mod = new Module(bundle, module)
-mod.filename = bundle
-mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(__dirname)
-const localRequire = Object.assign((id: string) => mod.require(id), {
-  resolve: (request: string) => (Module as unknown as { _resolveFilename(r: string, m: Module): string })._resolveFilename(request, mod),
-})
-;(script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, localRequire, mod, bundle, __dirname)
+function runWithCodeCache(): void {
+  const cacheFile = `${bundle}.v8cache`
+  let cachedData: Buffer | undefined
+  try {
+    cachedData = readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  let script: Script
+  try {
+    const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '')
+    // CommonJS's own wrapper signature; the first line of the bundle stays line 1.
+    script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: bundle,
+      ...(cachedData ? { cachedData } : {}),
+    })
+  } catch {
+    require(bundle)
+    return
+  }
+  const mod = { exports: {} as unknown }
+  const run = script.runInThisContext() as (...args: unknown[]) => void
+  run.call(mod.exports, mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle))
 
-if (!cachedData || script.cachedDataRejected) {
-  // On the way out, so the cache holds every function this run compiled (the build warms it
-  // with one start and stop: see scripts/bundle.mjs). A rename keeps concurrent writers whole.
-  process.once('exit', () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`
-      writeFileSync(tmp, script.createCachedData())
-      renameSync(tmp, cacheFile)
-    } catch {
-      // read-only install: run without a cache
-    }
-  })
+  // Only a run that served is worth keeping: a cache written by --version would be valid, so kept
+  // for good, yet hold almost nothing the server needs.
+  const informational = process.argv.slice(2).some((a) => ['--help', '-h', '--version', '-v'].includes(a))
+  if ((!cachedData || script.cachedDataRejected) && !informational) {
+    // On the way out, so the cache holds every function this run compiled (the build warms it
+    // with one start and stop: see scripts/bundle.mjs). A rename keeps concurrent writers whole.
+    process.once('exit', (code) => {
+      if (code !== 0) return
+      try {
+        const tmp = `${cacheFile}.${process.pid}`
+        writeFileSync(tmp, script.createCachedData())
+        renameSync(tmp, cacheFile)
+      } catch {
+        // read-only install: run without a cache
+      }
+    })
+  }
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** Command line entry: parse configuration, start the server, stop cleanly on SIGTERM/SIGINT. */
 import { ConfigError, helpText, loadConfig } from './config.js'
+import { stopWhenNpmParentExits } from './npm-parent.js'
 import { createLogger, startServer } from './server.js'
 import { DatabaseFileError } from './storage/db.js'
+import { VERSION } from './version.js'
 
 async function main(): Promise<number> {
   let parsed
@@ -16,11 +18,11 @@ async function main(): Promise<number> {
     throw err
   }
   if (parsed.help) {
-    process.stdout.write(helpText())
+    process.stdout.write(parsed.version ? `${VERSION}\n` : helpText())
     return 0
   }
   const { config } = parsed
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, config.logFormat ?? 'auto')
   let server
   try {
     server = await startServer(config, { logger })
@@ -32,9 +34,18 @@ async function main(): Promise<number> {
     }
     throw err
   }
-  logger.info({ url: server.url, db: config.db, lifecycle: config.lifecycle, auth: config.auth }, `CCE release emulator ready at ${server.url}`)
+  const charts = server.charts.preloadedCharts().map((c) => `${c.name} ${c.version}`)
+  logger.info(
+    { url: server.url, version: VERSION, db: config.db, auth: config.auth, lifecycle: config.lifecycle, charts },
+    `CCE release emulator ready at ${server.url} (version ${VERSION}, db ${config.db}, auth ${config.auth}, lifecycle ${config.lifecycle}, ` +
+      `${charts.length === 0 ? 'no preloaded charts' : `preloaded charts: ${charts.join(', ')}`})`,
+  )
 
-  const stop = (signal: string) => {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    // A second Ctrl-C while closing means "now".
+    if (stopping) process.exit(130)
+    stopping = true
     logger.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
@@ -46,8 +57,9 @@ async function main(): Promise<number> {
       },
     )
   }
-  process.once('SIGTERM', () => stop('SIGTERM'))
-  process.once('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  stopWhenNpmParentExits(() => stop('SIGTERM'))
   return -1
 }
 

@@ -4,12 +4,14 @@
  */
 import { parseArgs } from 'node:util'
 import { isProfileName, type ProfileName } from './releases/progression.js'
+import { exampleCharts } from './example-charts.js'
 import { DEFAULT_CHART_QUOTA } from './charts/chart-service.js'
 import { DEFAULT_CHART_LIMITS } from './charts/chart-package.js'
 import { CredentialSyntaxError, parseCredentials, parseTokens, parseUsers, type AkSkCredential, type KeystoneUser, type TokenCredential } from './auth/credentials.js'
 
 export type AuthMode = 'off' | 'presence' | 'verify'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+export type LogFormat = 'pretty' | 'json'
 
 export interface EmulatorConfig {
   host: string
@@ -23,6 +25,8 @@ export interface EmulatorConfig {
   tokens: TokenCredential[]
   lifecycle: ProfileName
   logLevel: LogLevel
+  /** 'auto' (default): pretty on a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat | 'auto'
   /** Project used when a request carries no X-Project-Id. */
   defaultProjectId: string
   /** Largest JSON request body accepted, in bytes. */
@@ -61,6 +65,7 @@ export class ConfigError extends Error {}
 
 const AUTH_MODES: readonly AuthMode[] = ['off', 'presence', 'verify']
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_FORMATS: readonly (LogFormat | 'auto')[] = ['auto', 'pretty', 'json']
 
 const oneOf = <T extends string>(allowed: readonly T[]) => (raw: string, source: string): T => {
   if ((allowed as readonly string[]).includes(raw)) return raw as T
@@ -133,7 +138,20 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
       throw new ConfigError(`${source} must be one of fast, realistic, manual (got "${s}")`)
     },
   },
-  logLevel: { flag: 'log-level', env: 'CCE_EMULATOR_LOG_LEVEL', default: 'info', help: LOG_LEVELS.join(' | '), parse: oneOf(LOG_LEVELS) },
+  logLevel: {
+    flag: 'log-level',
+    env: 'CCE_EMULATOR_LOG_LEVEL',
+    default: 'info',
+    help: `${LOG_LEVELS.join(' | ')}; info logs one access line per request, warn keeps only problems`,
+    parse: oneOf(LOG_LEVELS),
+  },
+  logFormat: {
+    flag: 'log-format',
+    env: 'CCE_EMULATOR_LOG_FORMAT',
+    default: 'auto',
+    help: 'pretty (one readable line per event) | json (one JSON object per line) | auto: pretty on a terminal, json otherwise',
+    parse: oneOf(LOG_FORMATS),
+  },
   defaultProjectId: {
     flag: 'project-id',
     env: 'CCE_EMULATOR_PROJECT_ID',
@@ -188,8 +206,8 @@ const OPTIONS: Record<keyof EmulatorConfig, Option> = {
     flag: 'charts',
     env: 'CCE_EMULATOR_CHARTS',
     default: '',
-    help: 'folder of chart packages (.tgz) to load at start into the default project (CCE and Autopilot), with ids derived from name and version',
-    parse: (s) => (s === '' ? null : s),
+    help: 'folder of chart packages (.tgz) to load at start into the default project (CCE and Autopilot), with ids derived from name and version; @examples: the example charts shipped with the package',
+    parse: (s) => (s === '' ? null : s === '@examples' ? exampleCharts : s),
   },
   chartMaxBytes: {
     flag: 'chart-max-bytes',
@@ -250,7 +268,8 @@ function byteCount(min: number) {
   }
 }
 
-export type ParsedArgs = { help: true } | { help: false; config: EmulatorConfig }
+/** `help: true`: print and exit, the usage text or, with `version`, the version; no configuration. */
+export type ParsedArgs = { help: true; version?: boolean } | { help: false; config: EmulatorConfig }
 
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): ParsedArgs {
   const entries = Object.entries(OPTIONS) as Array<[keyof EmulatorConfig, Option]>
@@ -260,6 +279,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       args: [...argv],
       options: {
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         ...Object.fromEntries(entries.map(([, o]) => [o.flag, { type: 'string' as const }])),
       },
       strict: true,
@@ -269,6 +289,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     throw new ConfigError(`${(err as Error).message}; run with --help to see the options`)
   }
   if (values.help) return { help: true }
+  if (values.version) return { help: true, version: true }
   const config = Object.fromEntries(
     entries.map(([key, o]) => {
       const flagValue = values[o.flag]
@@ -288,7 +309,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 
 export function helpText(): string {
   const lines = Object.values(OPTIONS).map((o) => `  --${o.flag.padEnd(12)} ${o.help}\n  ${''.padEnd(14)} env ${o.env}, default ${o.default || 'none'}`)
-  return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --help, -h     show this help\n`
+  return `Usage: cce-release-emulator [options]\n\nLocal emulator of Huawei Cloud CCE's Helm chart and release API.\n\nOptions (flag > environment variable > default):\n${lines.join('\n')}\n  --version, -v  print the version\n  --help, -h     show this help\n`
 }
 
 /** Defaults for in-process use and tests. */

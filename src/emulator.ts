@@ -14,16 +14,14 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { OffsetClock } from './clock.js'
 import { defaultConfig, type AuthMode, type EmulatorConfig } from './config.js'
 import type { ClockView, ControlPlane, LifecycleUpdate, LifecycleView, ResetResult, ResetScope } from './control/control-plane.js'
 import type { FaultRule, FaultRuleInput } from './control/faults.js'
 import type { JournalEntry, JournalFilter } from './control/journal.js'
 import type { ProfileName } from './releases/progression.js'
 import type { Flavor, Operation, ReleaseStatus } from './releases/release.js'
-import { buildApp, type EmulatorApp } from './app.js'
-import { SqliteClockStore } from './storage/clock-store.js'
-import { closeDatabase, openDatabase } from './storage/db.js'
+import type { EmulatorApp } from './app.js'
+import { startServer } from './server.js'
 
 export interface StartEmulatorOptions {
   /** Lifecycle profile to start with (default 'fast'). */
@@ -47,6 +45,12 @@ export interface StartEmulatorOptions {
   host?: string
   /** A pino logger, or false (default) for none. */
   logger?: Logger | false
+  /**
+   * A folder of chart packages (.tgz) to preload into the default project, as --charts does;
+   * `exampleCharts` is the package's own (nginx-demo 1.0.0 and 1.1.0, redis-lite 0.3.0). A
+   * relative path resolves against the current directory.
+   */
+  charts?: string
   /** Any other configuration field. */
   config?: Partial<EmulatorConfig>
 }
@@ -60,6 +64,14 @@ export interface ReleaseRef {
   flavor?: Flavor
   /** Default: the emulator's default project. */
   projectId?: string
+}
+
+/** A Cloudpods release: by id, or by name (narrowed by cluster and namespace, each an id or a name). */
+export interface CloudpodsReleaseRef {
+  dialect: 'cloudpods'
+  id: string
+  cluster?: string
+  namespace?: string
 }
 
 export interface TriggerResult {
@@ -99,9 +111,9 @@ export interface Emulator {
   }
   releases: {
     /** Ends the release's pending operation now, successfully. */
-    complete(ref: ReleaseRef): TriggerResult
+    complete(ref: ReleaseRef | CloudpodsReleaseRef): TriggerResult
     /** Ends it now as FAILED (Helm's "… failed: <reason>") or, with unknown, UNKNOWN. */
-    fail(ref: ReleaseRef, reason?: string, opts?: { unknown?: boolean }): TriggerResult
+    fail(ref: ReleaseRef | CloudpodsReleaseRef, reason?: string, opts?: { unknown?: boolean }): TriggerResult
   }
   /** The underlying control plane, Fastify app and services (releases, charts…), for anything not wrapped above. */
   control: ControlPlane
@@ -120,33 +132,22 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     journalSize: options.journalSize ?? 1000,
     seed: options.seed ?? null,
     faults: null,
+    charts: options.charts ?? null,
     logLevel: 'silent',
     ...options.config,
   })
-  // As startServer, plus start-up fault rules passed in memory rather than by file.
-  const db = openDatabase(config.db)
-  let built: EmulatorApp
-  let clock: OffsetClock
-  try {
-    clock = OffsetClock.restore(new SqliteClockStore(db))
-    built = await buildApp({ config, db, clock, logger: options.logger ?? false, ...(options.faults ? { faults: options.faults } : {}) })
-    if (options.operations) {
-      built.control.setLifecycle({ operations: options.operations })
-      built.control.captureStartLifecycle()
-    }
-    built.releases.settle()
-    await built.app.listen({ host: config.host, port: config.port })
-  } catch (err) {
-    closeDatabase(db)
-    throw err
-  }
-  const { control, app } = built
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  let closing: Promise<void> | undefined
+  const server = await startServer(config, {
+    logger: options.logger ?? false,
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.operations ? { operations: options.operations } : {}),
+  })
+  const { control, app, clock, url, port } = server
 
-  const trigger = (ref: ReleaseRef, outcome: 'succeed' | 'fail' | 'unknown', reason?: string): TriggerResult => {
+  const trigger = (ref: ReleaseRef | CloudpodsReleaseRef, outcome: 'succeed' | 'fail' | 'unknown', reason?: string): TriggerResult => {
+    if ('dialect' in ref) {
+      const { operation, release } = control.triggerCloudpods(ref, outcome, reason)
+      return { operation: operation.operation, revision: operation.revision, status: release?.status ?? null, description: release?.description ?? null }
+    }
     const key = {
       projectId: ref.projectId ?? config.defaultProjectId,
       flavor: ref.flavor ?? 'cce',
@@ -159,7 +160,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   }
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     clock: { now: () => clock.now(), advance: (seconds) => control.advance(seconds) },
     reset: (scope) => control.reset(scope),
@@ -178,18 +179,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     },
     control,
     app,
-    services: built,
-    close: () =>
-      (closing ??= app.close().then(() => {
-        try {
-          clock.checkpoint()
-        } finally {
-          closeDatabase(db)
-        }
-        // Node 20 keeps every net.Server that ever listened reachable after close (measured on
-        // 20.20: ~0.8 MiB per emulator). Cutting the server's listeners drops the app it serves,
-        // so a suite that starts thousands of emulators keeps a flat heap.
-        app.server.removeAllListeners()
-      })),
+    services: server,
+    close: () => server.close(),
   }
 }

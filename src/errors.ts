@@ -11,6 +11,7 @@ export type DomainErrorCode =
   | 'QUOTA_EXCEEDED'
   | 'NOT_EMPTY'
   | 'NOT_ACCEPTABLE'
+  | 'AMBIGUOUS'
   | 'INTERNAL'
 
 export class DomainError extends Error {
@@ -87,5 +88,12 @@ export class NotEmptyError extends DomainError {
 export class NotAcceptableError extends DomainError {
   constructor(message: string) {
     super('NOT_ACCEPTABLE', message)
+  }
+}
+
+/** A name that matches more than one resource where exactly one is meant (use its id instead). */
+export class AmbiguousNameError extends DomainError {
+  constructor(message: string) {
+    super('AMBIGUOUS', message)
   }
 }

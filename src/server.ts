@@ -1,23 +1,41 @@
-/** The process side of the emulator: open the database, build the app, listen, close cleanly. */
-import pino, { type Logger } from 'pino'
+/**
+ * The one way an emulator starts, for the CLI and for startEmulator alike: open the database,
+ * build the app, settle work left from the last run, listen; and close cleanly.
+ */
+import type { Logger } from 'pino'
 import { buildApp, type EmulatorApp } from './app.js'
 import { OffsetClock, type Clock } from './clock.js'
 import type { EmulatorConfig } from './config.js'
+import type { LifecycleUpdate } from './control/control-plane.js'
+import type { FaultRuleInput } from './control/faults.js'
+import { registerAccessLog } from './logging/access-log.js'
+import { createLogger } from './logging/logger.js'
 import { SqliteClockStore } from './storage/clock-store.js'
 import { closeDatabase, openDatabase } from './storage/db.js'
 
+export { createLogger }
+
+export interface StartServerOptions {
+  /** A pino logger, false for none; default: one for config.logLevel and config.logFormat. */
+  logger?: Logger | false
+  /** An injected clock (tests); default: the emulator clock stored in the database. */
+  clock?: Clock
+  /** Start-up fault rules, in place of config.faults (a file); a full reset restores these. */
+  faults?: FaultRuleInput[]
+  /** Per-operation lifecycle overrides on top of config.lifecycle; a full reset restores them. */
+  operations?: LifecycleUpdate['operations']
+}
+
 export interface RunningServer extends EmulatorApp {
   url: string
+  port: number
   clock: Clock
+  /** Closes the server, checkpoints the clock and releases the database file. Idempotent. */
   close(): Promise<void>
 }
 
-export function createLogger(level: EmulatorConfig['logLevel']): Logger {
-  return pino({ level, base: { name: 'cce-release-emulator' } })
-}
-
-export async function startServer(config: EmulatorConfig, opts: { logger?: Logger | false; clock?: Clock } = {}): Promise<RunningServer> {
-  const logger = opts.logger === undefined ? createLogger(config.logLevel) : opts.logger
+export async function startServer(config: EmulatorConfig, opts: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger === undefined ? createLogger(config.logLevel, config.logFormat ?? 'auto') : opts.logger
   const db = openDatabase(config.db)
   let built: EmulatorApp
   // The emulator clock resumes where the last run left it; an injected clock is the caller's.
@@ -25,7 +43,12 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
   let clock: Clock
   try {
     clock = opts.clock ?? (stored = OffsetClock.restore(new SqliteClockStore(db)))
-    built = await buildApp({ config, db, clock, logger })
+    built = await buildApp({ config, db, clock, logger, ...(opts.faults ? { faults: opts.faults } : {}) })
+    if (opts.operations) {
+      built.control.setLifecycle({ operations: opts.operations })
+      built.control.captureStartLifecycle()
+    }
+    if (logger) registerAccessLog(built.app, () => logger.isLevelEnabled('info'))
     // Work that fell due while the emulator was down completes before the first request.
     const settled = built.releases.settle()
     await built.app.listen({ host: config.host, port: config.port })
@@ -34,22 +57,27 @@ export async function startServer(config: EmulatorConfig, opts: { logger?: Logge
     closeDatabase(db)
     throw err
   }
-  const address = built.app.server.address()
+  const { app } = built
+  const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${host}:${port}`
   let closing: Promise<void> | undefined
   return {
     ...built,
-    url,
+    url: `http://${host}:${port}`,
+    port,
     clock,
     close: () =>
-      (closing ??= built.app.close().then(() => {
+      (closing ??= app.close().then(() => {
         try {
           stored?.checkpoint()
         } finally {
           closeDatabase(db)
         }
+        // Node 20 keeps every net.Server that ever listened reachable after close (measured on
+        // 20.20: ~0.8 MiB per emulator). Cutting the server's listeners drops the app it serves,
+        // so a suite that starts thousands of emulators keeps a flat heap.
+        app.server.removeAllListeners()
       })),
   }
 }

@@ -3,7 +3,7 @@
  * readers: tar-stream and the YAML parser load on the first upload (see loadChartPackage), not
  * at start-up, where every millisecond counts against the ready budget.
  */
-import { createHash } from 'node:crypto'
+import { uuidV5 } from '../uuid-v5.js'
 import type { ChartMetadata } from './chart-metadata.js'
 
 export interface ChartPackageLimits {
@@ -49,17 +49,16 @@ export function chartPackageFileName(name: string, version: string): string {
   return `${name}-${version}.tgz`
 }
 
+/** The namespace UUID preloaded chart ids are derived under. Never change it: ids would change. */
+export const CHART_ID_NAMESPACE = '88c528e6-590a-4b6f-a5a8-6fa1a1e6b50d'
+
 /**
- * UUID-shaped id derived from name+version (SHA-1, RFC 4122 version-5 and variant bits set),
- * so preloaded charts keep the same id across restarts and machines. It is not a namespaced
- * v5 UUID; nothing needs to recompute it elsewhere.
+ * The id of a preloaded chart: uuidv5(CHART_ID_NAMESPACE, "chart/<name>/<version>"), so the same
+ * chart keeps its id across restarts and machines and any language can compute it, e.g. Python's
+ * uuid.uuid5(uuid.UUID('88c528e6-590a-4b6f-a5a8-6fa1a1e6b50d'), 'chart/nginx-demo/1.0.0').
  */
 export function stableChartId(name: string, version: string): string {
-  const bytes = createHash('sha1').update(`cce-chart:${name}:${version}`).digest().subarray(0, 16)
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
-  const hex = bytes.toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  return uuidV5(CHART_ID_NAMESPACE, `chart/${name}/${version}`)
 }
 
 /** Reads and validates chart packages; a failed read is a ValidationError (a 400). */

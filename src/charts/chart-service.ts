@@ -145,6 +145,17 @@ export class ChartService {
   }
 
   /** Deletes the chart whatever releases use it (see the header); answers what was deleted. */
+  /** The charts loaded at start (--charts), once each whatever the scopes, in load order: for the ready line. */
+  preloadedCharts(): Array<{ id: string; name: string; version: string }> {
+    const seen = new Map<string, { id: string; name: string; version: string }>()
+    for (const { pkg } of this.preloaded.values()) {
+      const { name, version } = pkg.metadata
+      const id = stableChartId(name, version)
+      if (!seen.has(id)) seen.set(id, { id, name, version })
+    }
+    return [...seen.values()]
+  }
+
   /**
    * A control-plane reset: removes uploaded charts and keeps the preloaded ones (--charts), which
    * carry the id derived from their name and version, so a reset returns to the start-up state.

@@ -32,7 +32,9 @@ export async function preloadCharts(dir: string, charts: ChartService, scopes: r
       .filter((f) => f.toLowerCase().endsWith('.tgz'))
       .sort()
   } catch (err) {
-    throw new ChartPreloadError(`--charts ${dir}: cannot read the folder: ${(err as Error).message}`)
+    // A relative folder resolves against the process's directory, which in-process callers may not expect: say where.
+    const where = folder === dir ? dir : `${dir} (${folder})`
+    throw new ChartPreloadError(`--charts ${where}: cannot read the folder: ${(err as Error).message}; the bundled example charts are --charts @examples (in process: charts: exampleCharts)`)
   }
 
   const loaded: PreloadedChart[] = []

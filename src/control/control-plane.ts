@@ -16,15 +16,25 @@ import { isProfileName, OPERATIONS, PROFILES, seededRandom, type ProfileName, ty
 import type { ReleaseService } from '../releases/release-service.js'
 import type { Flavor, Operation, PendingOperation, ReleaseKey, Revision } from '../releases/release.js'
 import type { LifecycleSettings } from '../releases/scheduler.js'
-import type { FaultStore } from './faults.js'
+import type { DialectName, FaultStore } from './faults.js'
 import type { Journal } from './journal.js'
 
 /** An absent field matches everything; all absent = reset everything. */
 export interface ResetScope {
   projectId?: string | undefined
   flavor?: Flavor | undefined
+  /** cce (CCE and Autopilot) or cloudpods; a Cloudpods cluster may then be named by id or name. */
+  dialect?: DialectName | undefined
   clusterId?: string | undefined
   namespace?: string | undefined
+}
+
+/** Where the Cloudpods dialect's releases and clusters are found by what its users call them. */
+export interface CloudpodsControl {
+  /** The core key of a release by id, or by name within an optional cluster/namespace (id or name). */
+  keyOf(ref: string, scope: { cluster?: string | undefined; namespace?: string | undefined }): ReleaseKey
+  /** A cluster id for a cluster id or name; undefined when unknown. */
+  clusterId(ref: string): string | undefined
 }
 
 export interface ResetResult {
@@ -82,6 +92,8 @@ export interface ControlPlaneDeps {
   /** True when the caller injected lifecycle randomness (tests); a reset then leaves it alone. */
   fixedLifecycleRandom: boolean
   startedAt: number
+  /** The Cloudpods dialect's lookups, for its triggers and reset scopes. */
+  cloudpods?: CloudpodsControl | undefined
 }
 
 export class ControlPlane {
@@ -136,7 +148,9 @@ export class ControlPlane {
   reset(scope: ResetScope = {}): ResetResult {
     const scoped = Object.values(scope).some((v) => v !== undefined)
     const deleted: Record<string, number> = {}
-    for (const [name, fn] of this.#resetters) deleted[name] = fn(scope)
+    for (const one of this.#storeScopes(scope)) {
+      for (const [name, fn] of this.#resetters) deleted[name] = (deleted[name] ?? 0) + fn(one)
+    }
     if (scoped) return { scoped, deleted, journal_cleared: 0, faults_restored: false, lifecycle_restored: false }
     // Everything: start-up faults and profile, fresh seeded randomness so the next test repeats.
     const journalCleared = this.journal.clear()
@@ -181,6 +195,33 @@ export class ControlPlane {
     }
     this.#deps.lifecycle.configure(update.profile, overrides)
     return this.lifecycle()
+  }
+
+  /**
+   * A dialect-level scope as the stores take it (by flavour): the CCE dialect is two flavours;
+   * Cloudpods is flavour 'cloudpods', whose cluster may be given by name.
+   */
+  #storeScopes(scope: ResetScope): ResetScope[] {
+    const { dialect, ...rest } = scope
+    if (dialect === undefined) return [rest]
+    if (dialect === 'cloudpods') {
+      if (rest.flavor !== undefined && rest.flavor !== 'cloudpods') throw new ValidationError(`flavor ${rest.flavor} is not of dialect cloudpods`, 'flavor')
+      const clusterId = rest.clusterId === undefined ? undefined : (this.#deps.cloudpods?.clusterId(rest.clusterId) ?? rest.clusterId)
+      return [{ ...rest, flavor: 'cloudpods', clusterId }]
+    }
+    if (rest.flavor === 'cloudpods') throw new ValidationError('flavor cloudpods is not of dialect cce', 'flavor')
+    return rest.flavor !== undefined ? [rest] : [{ ...rest, flavor: 'cce' }, { ...rest, flavor: 'autopilot' }]
+  }
+
+  /** Ends a Cloudpods release's pending operation now: the release by id, or by name (narrowed by cluster/namespace). */
+  triggerCloudpods(
+    ref: { id: string; cluster?: string | undefined; namespace?: string | undefined },
+    outcome: 'succeed' | 'fail' | 'unknown',
+    reason?: string,
+  ): { operation: PendingOperation; release: Revision | null } {
+    const cloudpods = this.#deps.cloudpods
+    if (!cloudpods) throw new ValidationError('this emulator serves no Cloudpods dialect', 'dialect')
+    return this.trigger(cloudpods.keyOf(ref.id, { cluster: ref.cluster, namespace: ref.namespace }), outcome, reason)
   }
 
   /** Ends a release's pending operation now ("trigger instead of wait"). */

@@ -13,6 +13,34 @@ export const FLAVOR_NAMES = ['cce', 'autopilot'] as const
 const Dialect = Type.Union(DIALECT_NAMES.map((d) => Type.Literal(d)), { description: 'The API a request speaks: cce (CCE and Autopilot) or cloudpods' })
 const Flavor = Type.Union(FLAVOR_NAMES.map((f) => Type.Literal(f)), { description: 'CCE or Autopilot (from the path prefix)' })
 
+/** Operation names a fault rule matches on, besides a route's operationId. */
+export const FAULT_OPERATION_NAMES = ['create', 'install', 'list', 'show', 'update', 'upgrade', 'rollback', 'delete', 'uninstall', 'history', 'perform'] as const
+
+/**
+ * Every emulated route's operationId (match is case-insensitive). test/unit/fault-operations.test.ts
+ * keeps this equal to openapi/openapi.json: a new route adds its id here.
+ */
+export const FAULT_OPERATION_IDS = [
+  'CreateRelease', 'ListReleases', 'ShowRelease', 'UpdateRelease', 'DeleteRelease', 'ShowReleaseHistory',
+  'CreateAutopilotRelease', 'ListAutopilotReleases', 'ShowAutopilotRelease', 'UpdateAutopilotRelease', 'DeleteAutopilotRelease', 'ShowAutopilotReleaseHistory',
+  'UploadChart', 'ListCharts', 'ShowChart', 'UpdateChart', 'DeleteChart', 'DownloadChart', 'ShowChartValues', 'ShowUserChartsQuotas',
+  'UploadAutopilotChart', 'ListAutopilotCharts', 'ShowAutopilotChart', 'UpdateAutopilotChart', 'DeleteAutopilotChart', 'DownloadAutopilotChart',
+  'ShowAutopilotChartValues', 'ShowAutopilotUserChartsQuotas',
+  'cloudpodsListRepos', 'cloudpodsCreateRepo', 'cloudpodsGetRepo', 'cloudpodsDeleteRepo', 'cloudpodsSyncRepo', 'cloudpodsListCharts', 'cloudpodsGetChart',
+  'cloudpodsListReleases', 'cloudpodsCreateRelease', 'cloudpodsShowRelease', 'cloudpodsLegacyUpgradeRelease', 'cloudpodsUpdateRelease', 'cloudpodsDeleteRelease',
+  'cloudpodsUpgradeRelease', 'cloudpodsReleaseHistory', 'cloudpodsRollbackRelease', 'cloudpodsReleaseSpec', 'cloudpodsReleaseAction',
+  'KeystoneIssueToken',
+] as const
+
+const KNOWN_OPERATIONS = new Set<string>([...FAULT_OPERATION_NAMES, ...FAULT_OPERATION_IDS.map((id) => id.toLowerCase())])
+
+/** Null when every name is one a request can carry; else the message naming the first unknown one. */
+export function unknownOperation(names: readonly string[]): string | null {
+  const bad = names.find((n) => !KNOWN_OPERATIONS.has(n.toLowerCase()))
+  if (bad === undefined) return null
+  return `"${bad}" is not an operation a request can have, so the rule could never fire; allowed: ${FAULT_OPERATION_NAMES.join(', ')}, or a route operationId: ${FAULT_OPERATION_IDS.join(', ')}`
+}
+
 export const FaultMatchSchema = Type.Object(
   {
     operation: Type.Optional(
@@ -67,14 +95,19 @@ export const FaultRuleInputSchema = Type.Object(
   {
     additionalProperties: false,
     description: 'Either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome',
-    // The either/or above, for JSON Schema validators and the OpenAPI document. TypeBox's own
-    // checker ignores it: FaultStore words the same rule itself (outcomeProblem in faults.ts).
-    anyOf: [
-      { required: ['lifecycle'], not: HTTP_OUTCOME },
-      { ...HTTP_OUTCOME, not: { required: ['lifecycle'] } },
-    ],
   },
 )
+
+/**
+ * The either/or above as JSON Schema, for the OpenAPI document (FaultRuleDocSchema). Validation
+ * keeps the plain shape, so a misspelt key is named before this rule fails; the rule itself is
+ * FaultStore's (outcomeProblem in faults.ts), checked on every rule however it arrives.
+ */
+export const FAULT_OUTCOME_RULE = [
+  { required: ['lifecycle'], not: HTTP_OUTCOME },
+  { ...HTTP_OUTCOME, not: { required: ['lifecycle'] } },
+]
+export const FaultRuleDocSchema: TSchema = { ...FaultRuleInputSchema, anyOf: FAULT_OUTCOME_RULE }
 export type FaultRuleInput = Static<typeof FaultRuleInputSchema>
 export type FaultMatch = Static<typeof FaultMatchSchema>
 

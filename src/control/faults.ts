@@ -17,9 +17,9 @@ import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
 import { AlreadyExistsError, ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
-import type { Flavor, Operation, ReleaseKey } from '../releases/release.js'
+import type { CceFlavor, Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
-import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
+import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, unknownOperation, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
 
 /** The HTTP dialect a request speaks (src/wire/<name>/). */
 export type DialectName = (typeof DIALECT_NAMES)[number]
@@ -33,7 +33,7 @@ export interface RequestFacts {
   operations: string[]
   dialect: DialectName
   /** CCE or Autopilot; null where the dialect has no flavours. */
-  flavor: Flavor | null
+  flavor: CceFlavor | null
   path: string
   clusterId?: string | undefined
   namespace?: string | undefined
@@ -74,7 +74,7 @@ const DEFAULT_ERRORS: Record<number, [string, string]> = {
 export const DEFAULT_FAILURE_REASON = 'timed out waiting for the condition'
 
 /** The dialect whose releases a stored flavour holds (lifecycle rules have no request to ask). */
-const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce' }
+const FLAVOR_DIALECT: Record<Flavor, DialectName> = { cce: 'cce', autopilot: 'cce', cloudpods: 'cloudpods' }
 
 const LIFECYCLE_NAMES: Record<Operation, string[]> = {
   install: ['install', 'create'],
@@ -162,7 +162,8 @@ export class FaultStore implements OutcomeSource {
     const facts: RequestFacts = {
       operations: LIFECYCLE_NAMES[operation],
       dialect: FLAVOR_DIALECT[key.flavor],
-      flavor: key.flavor,
+      // Flavours are CCE's (cce / autopilot); a Cloudpods release has none.
+      flavor: key.flavor === 'cloudpods' ? null : key.flavor,
       path: '',
       clusterId: key.clusterId,
       namespace: key.namespace,
@@ -217,7 +218,12 @@ export class FaultStore implements OutcomeSource {
     if (lifecycle && !['fail', 'stick', 'unknown'].includes(lifecycle.outcome)) throw new FaultRuleError('lifecycle.outcome must be fail, stick or unknown')
     const { operation, ...rest } = input.match ?? {}
     const match: FaultRule['match'] = { ...rest }
-    if (operation !== undefined) match.operation = (typeof operation === 'string' ? [operation] : operation).map((o) => o.toLowerCase())
+    if (operation !== undefined) {
+      const names = typeof operation === 'string' ? [operation] : operation
+      const unknown = unknownOperation(names)
+      if (unknown) throw new FaultRuleError(unknown, 'match.operation')
+      match.operation = names.map((o) => o.toLowerCase())
+    }
     return {
       id: input.id ?? `f${this.#nextId++}`,
       match,

@@ -47,8 +47,9 @@ export interface ResolvedChart {
 
 export interface ChartCatalog {
   /**
-   * The chart a release installs. `version` is what the request asked for (create) or
-   * undefined (update, whose body carries no version). Throws NotFoundError / ValidationError.
+   * The chart a release installs. `version` is what the request asked for (create, and a
+   * Cloudpods upgrade) or undefined (a CCE update, whose body carries no version). Throws
+   * NotFoundError / ValidationError.
    */
   resolve(scope: Scope, chartId: string, version: string | undefined, current: ChartRef | null): ResolvedChart
   resources(scope: Scope, chart: ChartRef, releaseName: string, namespace: string): KubeResource[]

@@ -22,6 +22,8 @@ export interface CreateInput {
 
 export interface UpgradeInput {
   chartId: string
+  /** A version (constraint) for catalogs that take one (Cloudpods); CCE leaves it undefined. */
+  version?: string | undefined
   values: Values
   dryRun: boolean
   resetValues: boolean
@@ -103,7 +105,7 @@ export class ReleaseService {
     return repo.transaction(() => {
       const history = this.requireHistory(key)
       const current = history.at(-1)!
-      const chart = this.deps.charts.resolve(key, input.chartId, undefined, current.chart)
+      const chart = this.deps.charts.resolve(key, input.chartId, input.version, current.chart)
       const config = upgradeConfig(current.config, input.values, input)
       const now = clock.now()
       const fx = planUpgrade(history, {
@@ -202,9 +204,10 @@ export class ReleaseService {
   /**
    * Reads are the hot path: one statement tells whether anything is due or counting reads, and
    * only then is the read counted (it may make work due) and due work settled. A list read
-   * counts no release (moto counts describes of one resource, not listings).
+   * counts no release (moto counts describes of one resource, not listings). Public for
+   * dialects that read release rows through their own store (Cloudpods' list by id or name).
    */
-  private beforeRead(key: ReleaseKey | null): void {
+  beforeRead(key: ReleaseKey | null): void {
     const { repo, clock } = this.deps
     const now = clock.now()
     const work = repo.pendingWork(now)

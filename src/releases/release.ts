@@ -21,8 +21,14 @@ export const PENDING_STATUSES: ReadonlySet<ReleaseStatus> = new Set([
 /** Helm's IsPending(): true only for pending-*, not for uninstalling. */
 export const isPending = (status: ReleaseStatus): boolean => PENDING_STATUSES.has(status)
 
-/** Which API flavour a cluster belongs to: CCE and Autopilot clusters never share releases. */
-export type Flavor = 'cce' | 'autopilot'
+/**
+ * Which API flavour a cluster belongs to: CCE and Autopilot clusters never share releases, and
+ * Cloudpods releases (the kubeserver dialect) are a scope of their own in the same tables.
+ */
+export type Flavor = 'cce' | 'autopilot' | 'cloudpods'
+
+/** The flavours of the CCE dialect (fault rules and the journal name these). */
+export type CceFlavor = Exclude<Flavor, 'cloudpods'>
 
 export interface Scope {
   projectId: string

@@ -6,7 +6,7 @@ import type { Effects } from '../releases/lifecycle.js'
 import type { ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
 import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope, type Values } from '../releases/release.js'
 
-interface RevisionRow {
+export interface RevisionRow {
   project_id: string
   flavor: Flavor
   cluster_id: string
@@ -29,7 +29,7 @@ interface RevisionRow {
   updated_at: number
 }
 
-interface PendingRow {
+export interface PendingRow {
   project_id: string
   flavor: Flavor
   cluster_id: string
@@ -60,7 +60,7 @@ const keyParams = (k: ReleaseKey) => ({
  */
 type DefaultsCache = Map<string, Values>
 
-function rowToRevision(r: RevisionRow, defaults: DefaultsCache = new Map()): Revision {
+export function rowToRevision(r: RevisionRow, defaults: DefaultsCache = new Map()): Revision {
   const config = JSON.parse(r.config_json) as Values
   const revision: Revision = {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
@@ -90,7 +90,7 @@ const rowsToRevisions = (rows: RevisionRow[]): Revision[] => {
   return rows.map((row) => rowToRevision(row, defaults))
 }
 
-function rowToPending(r: PendingRow): PendingOperation {
+export function rowToPending(r: PendingRow): PendingOperation {
   return {
     key: { projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name },
     operation: r.operation,

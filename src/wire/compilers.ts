@@ -9,9 +9,10 @@
  * that needs a given validator or serializer, and the compilers themselves (Ajv,
  * fast-json-stringify) load only then.
  *
- * The compilers are Fastify's own defaults (@fastify/ajv-compiler, fast-json-stringify), loaded
- * from Fastify's dependency tree rather than declared again, so behaviour and error shapes are
- * exactly what Fastify produces without this layer.
+ * The compilers are Fastify's own defaults (@fastify/ajv-compiler, @fastify/fast-json-stringify-compiler),
+ * declared as this package's dependencies at the versions Fastify resolves, so behaviour and
+ * error shapes are exactly what Fastify produces without this layer. They are required on first
+ * use, not imported, so a process that never validates a request never loads Ajv.
  */
 import { createRequire } from 'node:module'
 import type { FastifyServerOptions } from 'fastify'
@@ -23,11 +24,11 @@ type Compile = (route: Route) => unknown
 type Factory = (externalSchemas: unknown, options: unknown) => Compile
 type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown }
 
-const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'))
+const requireLazily = createRequire(import.meta.url)
 const lazyDefault = (moduleName: string): Factory => {
   let factory: Factory | undefined
   return (externalSchemas, options) => {
-    factory ??= (requireFromFastify(moduleName) as () => Factory)()
+    factory ??= (requireLazily(moduleName) as () => Factory)()
     return factory(externalSchemas, options)
   }
 }

@@ -19,6 +19,7 @@ import type { DialectName, RequestFacts } from '../control/faults.js'
 import type { KeystoneService } from '../auth/keystone.js'
 import type { ClusterRegistry } from '../cloudpods/clusters.js'
 import type { RepoService } from '../cloudpods/repo-service.js'
+import type { CloudpodsReleaseService } from '../cloudpods/release-service.js'
 import type { ReleaseService } from '../releases/release-service.js'
 
 export type { DialectName }
@@ -29,8 +30,8 @@ export interface DialectContext {
   clock: Clock
   releases: ReleaseService
   charts: ChartService
-  /** The Cloudpods dialect's clusters/namespaces and chart repos. */
-  cloudpods: { clusters: ClusterRegistry; repos: RepoService }
+  /** The Cloudpods dialect's clusters/namespaces, chart repos and releases. */
+  cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
   /** Keystone v3 (climc's login) and the tokens the Cloudpods /api accepts. */
   keystone: KeystoneService
 }

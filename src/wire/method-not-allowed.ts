@@ -10,6 +10,8 @@ import type { DialectRouter } from './dialect.js'
 
 interface RouteShape {
   pattern: RegExp
+  /** Literal segments: more is more specific (`/releases/:id/upgrade` over `/releases/:id/:spec`). */
+  literals: number
   methods: Set<string>
 }
 
@@ -23,7 +25,8 @@ export function registerMethodNotAllowed(app: FastifyInstance, dialects: Dialect
   const routes = new Map<string, RouteShape>()
   app.addHook('onRoute', (route) => {
     const methods = ([] as HTTPMethods[]).concat(route.method)
-    const shape = routes.get(route.url) ?? { pattern: matcherOf(route.url), methods: new Set<string>() }
+    const literals = route.url.split('/').filter((seg) => seg !== '' && !seg.startsWith(':') && seg !== '*').length
+    const shape = routes.get(route.url) ?? { pattern: matcherOf(route.url), literals, methods: new Set<string>() }
     for (const m of methods) shape.methods.add(m.toUpperCase())
     if (shape.methods.has('GET')) shape.methods.add('HEAD')
     routes.set(route.url, shape)
@@ -33,8 +36,12 @@ export function registerMethodNotAllowed(app: FastifyInstance, dialects: Dialect
   app.addHook('onRequest', (req, reply, done) => {
     if (!req.is404) return done()
     const path = req.url.split('?')[0]!
+    // Allow names the methods of the most specific template matching the path, as the OpenAPI
+    // document groups them; a less specific one (Cloudpods' /:id/:spec) may serve others too.
+    const matching = [...routes.values()].filter((r) => r.pattern.test(path))
+    const best = Math.max(...matching.map((r) => r.literals))
     const allowed = new Set<string>()
-    for (const { pattern, methods } of routes.values()) if (pattern.test(path)) for (const m of methods) allowed.add(m)
+    for (const r of matching) if (r.literals === best) for (const m of r.methods) allowed.add(m)
     if (allowed.size === 0 || allowed.has(req.method)) return done()
     const allow = [...allowed].sort().join(', ')
     const dialect = dialects.forUrl(req.url)

@@ -158,6 +158,22 @@ describe('faults', () => {
     expect(await status('app')).toBe('DEPLOYED')
   })
 
+  it('an update without an action (Terraform sends "") is an upgrade to faults and the journal', async () => {
+    await start()
+    await install('tf')
+    await status('tf')
+    await control('POST', '/faults', { match: { operation: 'upgrade', name: 'tf' }, count: 1, error: { status: 503 } })
+    const faulted = await call('PUT', item('tf'), { chart_id: TEST_CHART_ID, action: '', values: { replicas: 2 } })
+    expect(faulted.statusCode).toBe(503)
+    const res = await call('PUT', item('tf'), { chart_id: TEST_CHART_ID, values: { replicas: 2 } })
+    expect(res.json()).toMatchObject({ version: 2, status: 'PENDING_UPGRADE' })
+    const journal = (await control('GET', '/requests?operation=upgrade')).json().requests
+    expect(journal.map((e: { operation: string; status: number }) => [e.operation, e.status])).toEqual([
+      ['upgrade', 200],
+      ['upgrade', 503],
+    ])
+  })
+
   it('a stuck PENDING_UPGRADE blocks upgrades with 409 until a rollback, as Helm does', async () => {
     await start()
     await install('db')

@@ -1,6 +1,6 @@
 /** The README's startEmulator example, verbatim apart from the import path: the docs must run. */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { startEmulator, type Emulator } from '../../src/index.js'
+import { exampleCharts, startEmulator, type Emulator } from '../../src/index.js'
 
 let emu: Emulator
 beforeAll(async () => {
@@ -8,10 +8,10 @@ beforeAll(async () => {
   emu = await startEmulator({
     seed: 1,
     operations: { install: { mode: 'time', delay_ms: 30_000 } },
-    config: { charts: 'examples/charts' }, // preloaded under stable ids; a reset keeps preloaded charts
+    charts: exampleCharts, // the package's example charts, under stable ids; a reset keeps them
   })
 })
-afterAll(() => emu.close())
+afterAll(() => emu?.close()) // emu is unset if the start failed: report that, not a TypeError
 beforeEach(() => emu.reset())
 
 const headers = { 'content-type': 'application/json', 'x-auth-token': 'x' }
@@ -19,7 +19,7 @@ const release = () => `${emu.url}/cce/cam/v3/clusters/c1/namespace/default/relea
 const status = async () => ((await (await fetch(release(), { headers })).json()) as { status: string }).status
 
 it('waits for the install, then survives a failed upgrade', async () => {
-  const chartId = '62c465a7-54cc-5f2b-aad1-92c7376b2115' // nginx-demo 1.0.0
+  const chartId = '01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd' // nginx-demo 1.0.0
   await fetch(`${emu.url}/cce/cam/v3/clusters/c1/releases`, {
     method: 'POST', headers,
     body: JSON.stringify({ name: 'web', namespace: 'default', chart_id: chartId, version: '1.0.0', values: {} }),

@@ -61,6 +61,8 @@ describe('migrations', () => {
         const kept = rows.map((r) => Object.fromEntries(Object.entries(r as object).filter(([k]) => !(table === 'charts' && k === 'values_json'))))
         expect(db.prepare(`SELECT * FROM ${table}`).all(), table).toMatchObject(kept)
       }
+      // 008 adds releases.id (null for CCE) and created_at (the first deployment).
+      expect(db.prepare('SELECT id, created_at FROM releases').all()).toEqual([{ id: null, created_at: 1700000000000 }])
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'cloudpods_%' ORDER BY name").pluck().all()
       expect(tables).toEqual(['cloudpods_chart_packages', 'cloudpods_clusters', 'cloudpods_namespaces', 'cloudpods_repo_charts', 'cloudpods_repos'])
       // The new tables work, foreign keys included.

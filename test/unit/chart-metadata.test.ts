@@ -14,6 +14,8 @@ import {
   stableChartId,
 } from '../../src/charts/chart-metadata.js'
 import { readChartPackage, DEFAULT_CHART_LIMITS } from '../../src/charts/package-reader.js'
+import { CHART_ID_NAMESPACE } from '../../src/charts/chart-package.js'
+import { uuidV5 } from '../../src/uuid-v5.js'
 import { buildTgz, chartEntries, chartYaml } from '../helpers/tgz.js'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -173,12 +175,16 @@ describe('chart identity helpers', () => {
     expect(chartPackageFileName('nginx-demo', '1.0.0')).toBe('nginx-demo-1.0.0.tgz')
   })
 
-  it('derives a stable, UUID-shaped id from name and version', () => {
+  it('derives a UUID v5 from name and version that any language can compute', () => {
     const id = stableChartId('nginx-demo', '1.0.0')
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(stableChartId('nginx-demo', '1.0.0')).toBe(id)
-    // Pinned so a change to the derivation (which would orphan stored ids) fails loudly.
-    expect(id).toBe('62c465a7-54cc-5f2b-aad1-92c7376b2115')
+    // Python: uuid.uuid5(uuid.UUID(CHART_ID_NAMESPACE), 'chart/nginx-demo/1.0.0'). Pinned so a
+    // change to the derivation (which would orphan stored ids) fails loudly.
+    expect(CHART_ID_NAMESPACE).toBe('88c528e6-590a-4b6f-a5a8-6fa1a1e6b50d')
+    expect(id).toBe('01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd')
+    // The RFC 4122 appendix-style check: uuidv5(DNS namespace, "python.org") as Python computes it.
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'python.org')).toBe('886313e1-3b8a-5372-9b90-0c9aee199e5d')
     expect(stableChartId('nginx-demo', '1.1.0')).not.toBe(id)
     expect(stableChartId('nginx', 'demo-1.0.0')).not.toBe(id)
   })

@@ -436,7 +436,7 @@ describe('preloading (--charts DIR)', () => {
         expect(list.map((c) => c.id)).toEqual(ids)
       }
       // The ids the README documents for CI pipelines.
-      expect(ids).toEqual(['62c465a7-54cc-5f2b-aad1-92c7376b2115', 'd91c73a1-a439-5908-9b21-9e2a22b34117', 'cb1341b5-64e5-5f62-9f1d-a3aa8510c276'])
+      expect(ids).toEqual(['01c9f6d9-5c1a-55f3-a3d3-118677c0d7bd', '35539dc1-62cd-54f4-ad72-d4eee0071516', 'd4cfbb6e-3d83-5c00-9ad4-6364e2b84286'])
       const archive = await first.app.inject({ method: 'GET', url: `/v2/charts/${ids[2]}/archive`, headers: AUTH })
       expect(archive.rawPayload.equals(REDIS)).toBe(true)
       await first.app.close()

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
+import { AUTH, buildTestApp, createBody, TEST_CHART_ID, type TestApp } from '../helpers/app.js'
 
 const URL = '/cce/cam/v3/clusters/c1/releases'
 const json = { ...AUTH, 'content-type': 'application/json' }
@@ -47,6 +47,27 @@ describe('bad input gets a clean CCE 4xx and changes nothing', () => {
     })
     expect(res.statusCode).toBe(400)
     expect(res.json().error_msg).toContain('action')
+  })
+})
+
+describe('update action', () => {
+  it('a 400 for an unknown action names the allowed values', async () => {
+    t = await buildTestApp()
+    await post(JSON.stringify(createBody('web')))
+    for (const action of ['destroy', 'Upgrade', ' ']) {
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/cce/cam/v3/clusters/c1/namespace/project01/releases/web',
+        headers: json,
+        payload: JSON.stringify({ chart_id: TEST_CHART_ID, action, values: {} }),
+      })
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toMatchObject({
+        error_code: 'CCE.01400001',
+        error_msg: 'Invalid request: action: must be "upgrade" or "rollback" (empty or absent means "upgrade")',
+      })
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/c1/namespace/project01/releases/web/history', headers: AUTH })).json()).toHaveLength(1)
   })
 })
 

@@ -192,6 +192,24 @@ describe('upgrade (seed page "Updating a Release")', () => {
     expect(await valuesAfter(upgradeBody({}, { reset_values: true }))).toEqual({})
   })
 
+  it('an empty, absent or null action is an upgrade (the Terraform provider sends "" when `action` is unset)', async () => {
+    t = await buildTestApp()
+    await create(createBody('tf', { values: { tag: 'v1' } }))
+    const { action: _, ...noAction } = upgradeBody()
+    const bodies = [
+      { ...noAction, action: '', values: { tag: 'v2' } },
+      { ...noAction, values: { tag: 'v3' } },
+      { ...noAction, action: null, values: { tag: 'v4' } },
+    ]
+    for (const [i, body] of bodies.entries()) {
+      await get(item('tf'))
+      const res = await put(item('tf'), body)
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toMatchObject({ version: i + 2, status: 'PENDING_UPGRADE', status_description: 'Preparing upgrade', chart_version: '1.1.0' })
+      expect(JSON.parse(res.json().values)).toEqual(body.values)
+    }
+  })
+
   it('is refused with 409 "Update release is forbidden" while an operation is pending, changing nothing', async () => {
     t = await buildTestApp({ lifecycle: 'manual' })
     await create(createBody('busy'))

@@ -27,6 +27,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, [number, string]> = {
   // Only the Cloudpods domain raises these; CCE would call either a bad request.
   NOT_EMPTY: [400, 'CCE.01400001'],
   NOT_ACCEPTABLE: [400, 'CCE.01400001'],
+  AMBIGUOUS: [409, 'CCE.01409001'],
   INVALID_TRANSITION: [500, 'CCE.01500001'],
   INTERNAL: [500, 'CCE.01500001'],
 }

@@ -4,6 +4,7 @@
  * path prefix), and the cluster, namespace, release and chart it addresses.
  */
 import type { FastifyRequest } from 'fastify'
+import { updateActionOf } from './release-schemas.js'
 import type { DialectFacts } from '../dialect.js'
 
 /** Release operations by operationId (Autopilot ids carry "Autopilot"; the names are shared). */
@@ -29,7 +30,8 @@ export function operationOf(req: FastifyRequest): string | null {
   const base = RELEASE_OPERATIONS[opId.replace('Autopilot', '')]
   if (base === 'update') {
     const action = (req.body as { action?: unknown } | undefined)?.action
-    return action === 'rollback' ? 'rollback' : action === 'upgrade' ? 'upgrade' : 'update'
+    // An update the route will refuse (unknown action) stays the generic 'update'.
+    return updateActionOf(action) ?? 'update'
   }
   return base ?? kebab(opId.replace('Autopilot', ''))
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { ValidationError } from '../../errors.js'
 import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
@@ -22,6 +23,7 @@ import {
   ReleaseRespSchema,
   ShowResourcesQuerySchema,
   UpdateReleaseBodySchema,
+  updateActionOf,
 } from './release-schemas.js'
 
 export interface ReleaseRoutesOptions {
@@ -117,8 +119,10 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
       const key = keyOf(req.projectId, req.params)
       const b = req.body
       const p = params(b.parameters)
+      const action = updateActionOf(b.action)
+      if (!action) throw new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
       const updated =
-        b.action === 'rollback'
+        action === 'rollback'
           ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run) })
           : releases.upgrade(key, {
               chartId: b.chart_id,

@@ -70,13 +70,31 @@ export type CreateReleaseBody = Static<typeof CreateReleaseBodySchema>
 export const UpdateReleaseBodySchema = Type.Object(
   {
     chart_id: Type.String({ minLength: 1, maxLength: 128 }),
-    action: Type.Union([Type.Literal('upgrade'), Type.Literal('rollback')]),
+    // Checked by the route (updateActionOf), whose 400 names the allowed values; Ajv's for a
+    // union of literals would only say "must be equal to constant".
+    action: Type.Optional(
+      Nullable(
+        Type.String({
+          description: '"upgrade" or "rollback"; empty or absent means "upgrade" (the Terraform provider sends "" when its `action` is unset)',
+          examples: ['upgrade', 'rollback', ''],
+        }),
+      ),
+    ),
     parameters: Type.Optional(Type.Union([Type.Ref(ReleaseParamsSchema), Type.Null()])),
     values: Type.Optional(ValuesSchema),
   },
   { $id: 'UpdateReleaseReqBody', additionalProperties: true },
 )
 export type UpdateReleaseBody = Static<typeof UpdateReleaseBodySchema>
+
+export const UPDATE_ACTIONS = ['upgrade', 'rollback'] as const
+export type UpdateAction = (typeof UPDATE_ACTIONS)[number]
+
+/** An update's action; "" / absent / null is an upgrade, the only reading under which a Terraform config without `action` works. */
+export function updateActionOf(action: unknown): UpdateAction | undefined {
+  if (action === undefined || action === null || action === '') return 'upgrade'
+  return (UPDATE_ACTIONS as readonly unknown[]).includes(action) ? (action as UpdateAction) : undefined
+}
 
 export const ClusterParamsSchema = Type.Object({
   cluster_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),

@@ -13,6 +13,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { DialectContext } from '../dialect.js'
 import { registerCloudpodsAuth } from '../keystone/api-auth.js'
+import { releaseRoutes } from './release-routes.js'
 import { repoRoutes } from './repo-routes.js'
 
 export async function apiRoutes(api: FastifyInstance, ctx: DialectContext): Promise<void> {
@@ -20,5 +21,6 @@ export async function apiRoutes(api: FastifyInstance, ctx: DialectContext): Prom
   await api.register(async (authed) => {
     registerCloudpodsAuth(authed, { keystone: ctx.keystone, clock: ctx.clock })
     await authed.register(repoRoutes, { repos: ctx.cloudpods.repos })
+    await authed.register(releaseRoutes, { releases: ctx.cloudpods.releases })
   })
 }

@@ -45,6 +45,8 @@ const DOMAIN: Record<DomainErrorCode, [number, string]> = {
   QUOTA_EXCEEDED: [400, 'OutOfQuotaError'],
   NOT_EMPTY: [406, 'NotEmptyError'],
   NOT_ACCEPTABLE: [406, 'NotAcceptableError'],
+  // kubeserver answers an ambiguous name with 500 "duplicate entry"; a 409 says what it is.
+  AMBIGUOUS: [409, 'ConflictError'],
   INVALID_TRANSITION: [500, 'InternalServerError'],
   INTERNAL: [500, 'InternalServerError'],
 }

@@ -4,12 +4,19 @@
  * one client-side decoder serves both APIs.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchema } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
+import { cloudpodsStatus } from '../../cloudpods/release.js'
+import { FaultRuleDocSchema } from '../../control/fault-schema.js'
 import { FaultRuleError, outcomeProblem } from '../../control/faults.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
+import { useDescriptiveValidation } from './validation-messages.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
 import {
+  CloudpodsTriggerParamsSchema,
+  CloudpodsTriggerQuerySchema,
+  CloudpodsTriggerResultSchema,
   AdvanceBodySchema,
   AdvanceResultSchema,
   ClockSchema,
@@ -46,11 +53,21 @@ export interface ControlRoutesOptions {
 
 const DEFAULT_JOURNAL_LIMIT = 100
 
-const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, clusterId: w.cluster_id, namespace: w.namespace })
+/** The fault routes' bodies in the OpenAPI document carry the either/or outcome rule. */
+const documentFaultRules = (shape: 'rule' | 'rules') => ({ schema, url }: { schema: FastifySchema; url: string }) => ({
+  schema: { ...schema, body: shape === 'rule' ? FaultRuleDocSchema : { ...FaultReplaceSchema, properties: { rules: { ...FaultReplaceSchema.properties.rules, items: FaultRuleDocSchema } } } },
+  url,
+})
+
+const RULE_KEYS = new Set(Object.keys(FaultRuleInputSchema.properties))
+const knownKeysOnly = (rule: unknown): boolean => typeof rule === 'object' && rule !== null && Object.keys(rule).every((k) => RULE_KEYS.has(k))
+
+const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, dialect: w.dialect, clusterId: w.cluster_id, namespace: w.namespace })
 const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
 
 export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = async (app, opts) => {
   const { control } = opts
+  useDescriptiveValidation(app)
   // The control plane follows CCE's conventions: X-Project-Id is the default project of a trigger,
   // and a repeated query key keeps its first value.
   app.addHook('onRequest', cceRequestHook())
@@ -157,6 +174,41 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
   trigger('succeed')
   trigger('fail')
 
+  // Cloudpods releases are named as their users name them: by id, or by name (narrowed by cluster/namespace).
+  const cloudpodsTrigger = (outcome: 'succeed' | 'fail') =>
+    app.post(
+      `/cloudpods/releases/:id/${outcome === 'succeed' ? 'complete' : 'fail'}`,
+      {
+        schema: schema(
+          outcome === 'succeed'
+            ? "End a Cloudpods release's pending operation now, successfully"
+            : "End a Cloudpods release's pending operation now as failed (create_fail / failed / delete_fail) or unknown",
+          outcome === 'succeed' ? 'EmulatorCompleteCloudpodsRelease' : 'EmulatorFailCloudpodsRelease',
+          {
+            params: CloudpodsTriggerParamsSchema,
+            querystring: CloudpodsTriggerQuerySchema,
+            ...(outcome === 'fail' ? { body: FailBodySchema } : {}),
+            response: { 200: CloudpodsTriggerResultSchema, ...controlErrors },
+          },
+        ),
+      },
+      async (req) => {
+        const body = (req.body ?? {}) as { reason?: string; status?: 'FAILED' | 'UNKNOWN' }
+        const effective: 'succeed' | 'fail' | 'unknown' = outcome === 'succeed' ? 'succeed' : body.status === 'UNKNOWN' ? 'unknown' : 'fail'
+        const { operation, release } = control.triggerCloudpods({ id: req.params.id, ...req.query }, effective, body.reason)
+        return {
+          operation: operation.operation,
+          revision: operation.revision,
+          outcome: effective,
+          deleted: release === null,
+          // The trigger ended the pending work, so the status derives from the revision alone.
+          ...(release ? { status: cloudpodsStatus(release, null) } : {}),
+        }
+      },
+    )
+  cloudpodsTrigger('succeed')
+  cloudpodsTrigger('fail')
+
   app.get('/faults', { schema: schema('Fault rules, in evaluation order', 'EmulatorListFaults', { response: { 200: FaultListSchema } }) }, async () => ({
     seed: control.seed,
     rules: control.faults.list(),
@@ -170,9 +222,11 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultRuleInputSchema,
         response: { 201: FaultRuleSchema, ...controlErrors },
       }),
-      // The schema's either/or answers "must match a schema in anyOf"; this says which rule.
+      config: { swaggerTransform: documentFaultRules('rule') },
+      // The document's either/or, checked once every key is known (a misspelt one is named by
+      // the validation message instead); FaultStore checks it again whatever the body.
       preValidation: async (req) => {
-        const problem = outcomeProblem(req.body)
+        const problem = knownKeysOnly(req.body) ? outcomeProblem(req.body) : null
         if (problem) throw new FaultRuleError(problem)
       },
     },
@@ -186,9 +240,10 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultReplaceSchema,
         response: { 200: FaultListSchema, ...controlErrors },
       }),
+      config: { swaggerTransform: documentFaultRules('rules') },
       preValidation: async (req) => {
         const rules = (req.body as { rules?: unknown } | undefined)?.rules
-        const problem = Array.isArray(rules) ? rules.map(outcomeProblem).find((p) => p !== null) : undefined
+        const problem = Array.isArray(rules) && rules.every(knownKeysOnly) ? rules.map(outcomeProblem).find((p) => p !== null) : undefined
         if (problem) throw new FaultRuleError(problem)
       },
     },

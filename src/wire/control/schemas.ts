@@ -31,6 +31,7 @@ export const ResetScopeSchema = Type.Object(
   {
     project_id: Type.Optional(Type.String({ minLength: 1 })),
     flavor: Type.Optional(Flavor),
+    dialect: Type.Optional(Type.Union(DIALECT_NAMES.map((d) => Type.Literal(d)), { description: 'cce (both flavours) or cloudpods; with cloudpods, cluster_id may be a cluster name' })),
     cluster_id: Type.Optional(Type.String({ minLength: 1 })),
     namespace: Type.Optional(Type.String({ minLength: 1 })),
   },
@@ -143,6 +144,22 @@ export const TriggerResultSchema = Type.Object({
   outcome: Type.String({ enum: ['succeed', 'fail', 'unknown'] }),
   deleted: Type.Boolean({ description: 'True when a completed delete removed the release' }),
   release: Type.Optional(Type.Ref(ReleaseRespSchema, { description: 'The release now (absent when deleted)' })),
+})
+
+export const CloudpodsTriggerParamsSchema = Type.Object({ id: Type.String({ minLength: 1, description: 'Cloudpods release id (UUID) or name' }) })
+export const CloudpodsTriggerQuerySchema = Type.Object(
+  {
+    cluster: Type.Optional(Type.String({ minLength: 1, description: 'Narrows a name: cluster id or name' })),
+    namespace: Type.Optional(Type.String({ minLength: 1, description: 'Narrows a name: namespace name (needs cluster)' })),
+  },
+  { additionalProperties: false },
+)
+export const CloudpodsTriggerResultSchema = Type.Object({
+  operation: Type.String({ enum: ['install', 'upgrade', 'rollback', 'uninstall'] }),
+  revision: Type.Integer(),
+  outcome: Type.String({ enum: ['succeed', 'fail', 'unknown'] }),
+  deleted: Type.Boolean({ description: 'True when a completed delete removed the release' }),
+  status: Type.Optional(Type.String({ description: "The release's Cloudpods status now (absent when deleted)" })),
 })
 
 export const FaultListSchema = Type.Object({ seed: Type.Integer(), rules: Type.Array(FaultRuleSchema) })
