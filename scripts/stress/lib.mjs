@@ -12,8 +12,9 @@ import tar from 'tar-stream'
 export const CLI = new URL('../../dist/bin.cjs', import.meta.url).pathname
 export const REPO = new URL('../..', import.meta.url).pathname
 export const EXAMPLE_CHARTS = new URL('../../examples/charts', import.meta.url).pathname
-// stableChartId('nginx-demo', '1.0.0'): preloaded charts keep this id on every machine.
-export const NGINX_DEMO = '62c465a7-54cc-5f2b-aad1-92c7376b2115'
+// The id --charts gives nginx-demo 1.0.0, from the build's own rule (it is the same on every machine).
+const { stableChartId } = await import(new URL('../../dist/charts/chart-package.js', import.meta.url).href)
+export const NGINX_DEMO = stableChartId('nginx-demo', '1.0.0')
 export const MiB = 1024 * 1024
 export const HEADERS = { 'x-auth-token': 'stress', 'content-type': 'application/json' }
 
