@@ -190,3 +190,11 @@ it('a Keystone login with scope.project null is a 400, not a 500 (checked before
   const res = await t.app.inject({ method: 'POST', url: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, payload })
   expect(res.statusCode).toBe(400)
 })
+
+it('an update states its actions ("" and null too); another is refused naming them', async () => {
+  const action = doc.components.schemas.UpdateReleaseReqBody.properties.action
+  expect(JSON.stringify(action)).toContain('"enum":["upgrade","rollback",""]')
+  const res = await t.app.inject({ method: 'PUT', url: '/cce/cam/v3/clusters/c1/namespace/default/releases/web', headers: json, payload: { chart_id: 'x', action: 'delete' } })
+  expect(res.statusCode).toBe(400)
+  expect(res.json().error_msg).toBe('Invalid request: action: must be "upgrade" or "rollback" (empty or absent means "upgrade")')
+})

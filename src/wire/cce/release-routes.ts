@@ -26,6 +26,8 @@ import {
   updateActionOf,
 } from './release-schemas.js'
 
+const badAction = () => new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
+
 export interface ReleaseRoutesOptions {
   flavor: Flavor
   releases: ReleaseService
@@ -114,13 +116,18 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         querystring: ShowResourcesQuerySchema,
         body: Type.Ref(UpdateReleaseBodySchema),
       },
+      // The schema lists the actions; this answers first, naming them and the empty default.
+      preValidation: async (req) => {
+        const body = req.body as { action?: unknown } | undefined
+        if (body && typeof body === 'object' && !updateActionOf(body.action)) throw badAction()
+      },
     },
     async (req) => {
       const key = keyOf(req.projectId, req.params)
       const b = req.body
       const p = params(b.parameters)
       const action = updateActionOf(b.action)
-      if (!action) throw new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
+      if (!action) throw badAction()
       const updated =
         action === 'rollback'
           ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run) })

@@ -70,11 +70,12 @@ export type CreateReleaseBody = Static<typeof CreateReleaseBodySchema>
 export const UpdateReleaseBodySchema = Type.Object(
   {
     chart_id: Type.String({ minLength: 1, maxLength: 128 }),
-    // Checked by the route (updateActionOf), whose 400 names the allowed values; Ajv's for a
-    // union of literals would only say "must be equal to constant".
+    // Checked by the route first (updateActionOf), whose 400 names the allowed values; Ajv's
+    // for an enum would only say "must be equal to one of the allowed values".
     action: Type.Optional(
       Nullable(
         Type.String({
+          enum: ['upgrade', 'rollback', ''],
           description: '"upgrade" or "rollback"; empty or absent means "upgrade" (the Terraform provider sends "" when its `action` is unset)',
           examples: ['upgrade', 'rollback', ''],
         }),
