@@ -49,6 +49,9 @@ import { dashboardRoutes } from './wire/control/dashboard-routes.js'
 import { collectOperations } from './wire/control/operation-catalog.js'
 import { uiRoutes } from './wire/control/ui-routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
+import { registerBodyDrain } from './wire/body-drain.js'
+import { registerMethodNotAllowed } from './wire/method-not-allowed.js'
+import { chartPartEncoding, optionalNullableBodies } from './wire/openapi-shape.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
 import { newRequestId, registerRequestContext } from './wire/request-context.js'
@@ -227,6 +230,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
   registerJsonParser(app)
+  registerBodyDrain(app)
   // No answer leaves while a write it may have seen is uncommitted: acknowledged means durable.
   app.addHook('onSend', (_req, _reply, payload, done) => {
     if (!batch.pending) return done(null, payload)
@@ -236,6 +240,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
   registerJournal(app, journal, clock, dialects)
   registerFaultHook(app, faults, dialects, clock)
+  registerMethodNotAllowed(app, dialects, clock)
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
   for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
@@ -249,6 +254,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (documentObject) =>
+      chartPartEncoding(optionalNullableBodies('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject)),
   })
 
   // The root answers only where no dialect scope did: the control plane, /openapi.json, and paths

@@ -1,5 +1,6 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
 import { ValidationError } from '../errors.js'
+import { flowDepthOver } from './yaml-depth.js'
 
 export interface ChartMetadata {
   apiVersion: string
@@ -37,7 +38,11 @@ const MAX_ALIAS_COUNT = 100
  * Parses YAML the same safe way for both files: core schema only (no custom or language
  * tags), duplicate keys are errors, merge keys allowed because Helm's go-yaml supports them.
  */
+/** Flow nesting the parser is spared; real charts nest a few levels, its stack gives out near 1000. */
+export const MAX_FLOW_DEPTH = 512
+
 function parseYaml(text: string, file: string): Document.Parsed {
+  if (flowDepthOver(text, MAX_FLOW_DEPTH)) throw new ValidationError(`${file} is not valid YAML: it is nested too deeply`, FIELD)
   const lineCounter = new LineCounter()
   // The parser's own duplicate check (uniqueKeys) compares each key with every earlier one: a
   // 20k-key values.yaml took seconds. duplicateKey does the same check with a set per map.

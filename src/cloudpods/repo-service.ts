@@ -68,8 +68,8 @@ export interface ChartListFilter {
   version?: string | undefined
 }
 
-const REPO_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_])?$/
-const MAX_URL_LENGTH = 2048
+export const REPO_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9_])?$/
+export const MAX_URL_LENGTH = 2048
 
 export const repoDigest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -105,14 +105,7 @@ export class RepoService implements RepoChartCatalog {
   }
 
   async create(input: CreateRepoInput): Promise<Repo> {
-    const name = input.name ?? ''
-    if (name === '') throw new ValidationError('Missing name', 'name')
-    if (!REPO_NAME.test(name)) {
-      throw new ValidationError(`invalid repo name "${name.slice(0, 128)}": use 1-128 letters, digits, ".", "_" and "-", starting with a letter or digit`, 'name')
-    }
-    const type = input.type === undefined || input.type === '' ? 'external' : input.type
-    if (!REPO_TYPES.includes(type as RepoType)) throw new ValidationError(`Not support type "${type}"`, 'type')
-    const url = checkUrl(input.url)
+    const { name, type, url } = checkRepoInput(input)
     this.assertNameFree(name)
 
     const charts = await this.fetchAndLoad(url, `Add helm repo ${url} failed`)
@@ -326,6 +319,18 @@ export class RepoService implements RepoChartCatalog {
     }
     return out
   }
+}
+
+/** A create's name, type and URL as the framework checks them, before anything is fetched. */
+export function checkRepoInput(input: CreateRepoInput): { name: string; type: RepoType; url: string } {
+  const name = input.name ?? ''
+  if (name === '') throw new ValidationError('Missing name', 'name')
+  if (!REPO_NAME.test(name)) {
+    throw new ValidationError(`invalid repo name "${name.slice(0, 128)}": use 1-128 letters, digits, ".", "_" and "-", starting with a letter or digit`, 'name')
+  }
+  const type = input.type === undefined || input.type === '' ? 'external' : input.type
+  if (!REPO_TYPES.includes(type as RepoType)) throw new ValidationError(`Not support type "${type}"`, 'type')
+  return { name, type: type as RepoType, url: checkUrl(input.url) }
 }
 
 function checkUrl(raw: string | undefined): string {

@@ -60,12 +60,17 @@ export const FaultMatchSchema = Type.Object(
   { additionalProperties: false },
 )
 
+const HTTP_OUTCOME = { anyOf: [{ required: ['error'] }, { required: ['latency_ms'] }] }
+
 export const FaultRuleInputSchema = Type.Object(
   {
     id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' })),
     match: Type.Optional(FaultMatchSchema),
     probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Default 1' })),
-    count: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'How many times the rule fires; null or absent: unlimited' })),
+    // At most 2^53-1: a larger count is a float in JSON, and `remaining` would answer one.
+    count: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], { description: 'How many times the rule fires; null or absent: unlimited' }),
+    ),
     error: Type.Optional(
       Type.Object(
         {
@@ -92,6 +97,17 @@ export const FaultRuleInputSchema = Type.Object(
     description: 'Either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome',
   },
 )
+
+/**
+ * The either/or above as JSON Schema, for the OpenAPI document (FaultRuleDocSchema). Validation
+ * keeps the plain shape, so a misspelt key is named before this rule fails; the rule itself is
+ * FaultStore's (outcomeProblem in faults.ts), checked on every rule however it arrives.
+ */
+export const FAULT_OUTCOME_RULE = [
+  { required: ['lifecycle'], not: HTTP_OUTCOME },
+  { ...HTTP_OUTCOME, not: { required: ['lifecycle'] } },
+]
+export const FaultRuleDocSchema: TSchema = { ...FaultRuleInputSchema, anyOf: FAULT_OUTCOME_RULE }
 export type FaultRuleInput = Static<typeof FaultRuleInputSchema>
 export type FaultMatch = Static<typeof FaultMatchSchema>
 

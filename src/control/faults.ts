@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Value } from '@sinclair/typebox/value'
-import { ValidationError } from '../errors.js'
+import { AlreadyExistsError, ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
 import type { CceFlavor, Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
@@ -43,6 +43,15 @@ export interface RequestFacts {
 
 /** A rule that can never be valid; a ValidationError, so every API answers it with a 400. */
 export class FaultRuleError extends ValidationError {}
+
+/** A rule has one kind of outcome: HTTP (error and/or latency_ms) or lifecycle. Null when it does. */
+export function outcomeProblem(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return null
+  const r = input as Record<string, unknown>
+  const http = r.error !== undefined || r.latency_ms !== undefined
+  if (http !== (r.lifecycle !== undefined)) return null
+  return 'a fault rule needs either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome, not both'
+}
 
 /**
  * Default codes and texts per status: CCE's and its API gateway's. Other dialects render a fault
@@ -101,7 +110,8 @@ export class FaultStore implements OutcomeSource {
   /** Appends a rule (or inserts it at `position`, 0 = first) and returns it as stored. */
   add(input: FaultRuleInput, position?: number): FaultRule {
     const rule = this.#normalise(input)
-    if (this.#rules.some((r) => r.id === rule.id)) throw new FaultRuleError(`a fault rule with id "${rule.id}" already exists`)
+    // A conflict (409), not a malformed rule: the same rule is valid once the other is removed.
+    if (this.#rules.some((r) => r.id === rule.id)) throw new AlreadyExistsError(`a fault rule with id "${rule.id}" already exists`)
     const at = position === undefined ? this.#rules.length : Math.min(Math.max(0, position), this.#rules.length)
     this.#rules.splice(at, 0, rule)
     return structuredClone(rule)
@@ -195,10 +205,8 @@ export class FaultStore implements OutcomeSource {
     // The HTTP routes validate already; in-process callers (startEmulator) and files come through here too.
     const problem = Value.Errors(FaultRuleInputSchema, input).First()
     if (problem) throw new FaultRuleError(`invalid fault rule${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}`)
-    const kinds = [input.error !== undefined || input.latency_ms !== undefined, input.lifecycle !== undefined]
-    if (kinds[0] === kinds[1]) {
-      throw new FaultRuleError('a fault rule needs either an HTTP outcome (error and/or latency_ms) or a lifecycle outcome, not both')
-    }
+    const outcome = outcomeProblem(input)
+    if (outcome) throw new FaultRuleError(outcome)
     const probability = input.probability ?? 1
     if (!(probability >= 0 && probability <= 1)) throw new FaultRuleError('probability must be between 0 and 1')
     const count = input.count ?? null

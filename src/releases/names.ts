@@ -2,11 +2,11 @@
 import { ValidationError } from '../errors.js'
 
 // Helm's ValidateReleaseName (pkg/chartutil/validate_name.go).
-const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-const RELEASE_NAME_MAX = 53
+export const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+export const RELEASE_NAME_MAX = 53
 // Kubernetes namespace: a DNS-1123 label.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-const DNS_LABEL_MAX = 63
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+export const DNS_LABEL_MAX = 63
 
 export function validateReleaseName(name: string, field = 'name'): void {
   if (name === '') throw new ValidationError('no name provided', field)

@@ -77,6 +77,11 @@ export interface Dialect {
    * default dialect, for paths nobody owns).
    */
   notFound(method: string, url: string): Error
+  /**
+   * The error for a path it serves asked with another method, rendered with renderError as a
+   * 405; `allow` is the Allow header's value (src/wire/method-not-allowed.ts).
+   */
+  methodNotAllowed(method: string, url: string, allow: string): Error
   /** Facts of a request routed inside this dialect (operations, flavor, cluster, namespace, name, chart). */
   factsOf(req: FastifyRequest): DialectFacts
 }

@@ -21,6 +21,7 @@ import {
   ChartRespSchema,
   ChartUploadBodySchema,
   ChartValuesSchema,
+  PROJECT_ID_PATTERN,
   ProjectParamsSchema,
 } from './chart-schemas.js'
 import { keepBufferedUpload, readChartUpload, UPLOAD_FIELD_LIMITS } from './chart-upload.js'
@@ -30,7 +31,7 @@ export interface ChartRoutesOptions {
   charts: ChartService
 }
 
-const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/
+const PROJECT_ID = new RegExp(PROJECT_ID_PATTERN)
 
 /** 403 too: an exhausted chart quota, or a quota path naming another project. */
 const errors = { ...cceErrorResponses, 403: Type.Ref(CceErrorSchema) }
@@ -184,12 +185,16 @@ export const chartRoutes: FastifyPluginAsyncTypebox<ChartRoutesOptions> = async 
         params: ProjectParamsSchema,
         response: { 200: Type.Ref(ChartQuotaSchema), ...errors },
       },
+      // Before schema validation, which would refuse it too but without saying what to fix.
+      preValidation: async (req) => {
+        const projectId = (req.params as { project_id: string }).project_id
+        if (!PROJECT_ID.test(projectId)) {
+          throw new WireError(400, 'CCE.01400001', `Invalid request: project_id "${projectId}" in the path is not a project id; configure project_id in the SDK credentials`)
+        }
+      },
     },
     async (req) => {
       const projectId = req.params.project_id
-      if (!PROJECT_ID.test(projectId)) {
-        throw new WireError(400, 'CCE.01400001', `Invalid request: project_id "${projectId}" in the path is not a project id; configure project_id in the SDK credentials`)
-      }
       const header = req.headers['x-project-id']
       if (typeof header === 'string' && header !== '' && header !== projectId) {
         throw new WireError(403, 'CCE.01403001', `Forbidden. The path names project ${projectId} but the request is for project ${header} (X-Project-Id).`)

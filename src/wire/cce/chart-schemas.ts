@@ -1,5 +1,6 @@
 /** TypeBox schemas of the CCE / Autopilot chart API (spec §2.1, §2.6-2.8), field types as the SDKs decode them. */
 import { Type, type Static } from '@sinclair/typebox'
+import { UPLOAD_FIELD_LIMITS } from './chart-upload.js'
 
 export const ChartRespSchema = Type.Object(
   {
@@ -45,7 +46,10 @@ export const ChartQuotaSchema = Type.Object(
 
 export const ChartIdParamsSchema = Type.Object({ chart_id: Type.String({ minLength: 1, maxLength: 128 }) })
 
-export const ProjectParamsSchema = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 128 }) })
+/** A project id as X-Project-Id and the SDKs' credentials carry it. */
+export const PROJECT_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$'
+
+export const ProjectParamsSchema = Type.Object({ project_id: Type.String({ pattern: PROJECT_ID_PATTERN, description: 'The project id (1-64 letters, digits, "_" or "-")' }) })
 
 /**
  * The multipart body, for the OpenAPI document only: @fastify/multipart streams the parts in the
@@ -53,15 +57,24 @@ export const ProjectParamsSchema = Type.Object({ project_id: Type.String({ minLe
  */
 export const ChartUploadBodySchema = Type.Object(
   {
-    content: Type.String({ format: 'binary', description: 'The chart package (.tgz made by `helm package`); the filename may carry a path' }),
+    content: Type.String({
+      format: 'binary',
+      description: 'The chart package (.tgz made by `helm package`, at most --chart-max-bytes, 10 MiB by default); the filename may carry a path',
+    }),
     parameters: Type.Optional(
       Type.String({
+        maxLength: UPLOAD_FIELD_LIMITS.fieldSize,
         description: 'A JSON string: {"override": bool, "skip_lint": bool, "visible": bool, "source": string}; "" means none',
         examples: ['{"override":true,"skip_lint":true,"source":"package"}'],
       }),
     ),
   },
-  { $id: 'ChartUploadBody' },
+  {
+    $id: 'ChartUploadBody',
+    // Other text fields are read and ignored, within the part limits (UPLOAD_FIELD_LIMITS).
+    additionalProperties: Type.String({ maxLength: UPLOAD_FIELD_LIMITS.fieldSize }),
+    maxProperties: UPLOAD_FIELD_LIMITS.files + UPLOAD_FIELD_LIMITS.fields,
+  },
 )
 
 /** The binary DownloadChart answer. */

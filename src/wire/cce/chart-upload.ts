@@ -149,9 +149,10 @@ function translateMultipartError(err: unknown, maxPackageBytes: number): unknown
       return tooLarge(maxPackageBytes)
     case 'FST_FILES_LIMIT':
       return new WireError(413, 'CCE.01400001', 'Invalid request: send exactly one file part ("content")')
+    // More text parts than the document's maxProperties: a malformed body (400), not a large one.
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return new WireError(413, 'CCE.01400001', `Invalid request: too many form fields (at most ${UPLOAD_FIELD_LIMITS.fields})`)
+      return new WireError(400, 'CCE.01400001', `Invalid request: too many form fields (at most ${UPLOAD_FIELD_LIMITS.fields})`)
     case 'FST_INVALID_JSON_FIELD_ERROR':
       return new ValidationError('is not valid JSON', PARAMETERS)
   }

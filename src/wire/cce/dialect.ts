@@ -15,7 +15,7 @@ import { mapCceError } from './error-map.js'
 import { cceFactsOf } from './facts.js'
 import { releaseRoutes } from './release-routes.js'
 import { CreateReleaseBodySchema, ReleaseParamsSchema, ReleaseRespSchema, UpdateReleaseBodySchema } from './release-schemas.js'
-import { cceRequestHook } from './request-hooks.js'
+import { cceRequestHook, declareProjectHeader } from './request-hooks.js'
 
 /** The API gateway's answer for a path it does not publish. */
 export const apiNotFound = (method: string, url: string): WireError =>
@@ -25,6 +25,7 @@ async function ccePlugin(app: FastifyInstance, ctx: DialectContext): Promise<voi
   const { config, clock, releases, charts } = ctx
   app.setErrorHandler(dialectErrorHandler(cceDialect, clock))
   app.addHook('onRequest', cceRequestHook())
+  app.addHook('onRoute', declareProjectHeader)
 
   // Each prefix is a scope with the gateway's 404 for unknown paths below it; the routes sit one
   // scope further in, with the auth hook, so an unknown path is a 404 before any credential check.
@@ -58,6 +59,10 @@ async function ccePlugin(app: FastifyInstance, ctx: DialectContext): Promise<voi
   }
 }
 
+/** CCE codes are CCE.01<status><serial>, as CCE.01400001 and CCE.01404001. */
+export const methodNotAllowed = (method: string, url: string, allow: string): WireError =>
+  new WireError(405, 'CCE.01405001', `Method not allowed: ${method} ${url.split('?')[0]} takes ${allow}`)
+
 export const cceDialect: Dialect = {
   name: 'cce',
   // Wider than the route prefixes: any path under them is the gateway's (its 404, its refusals).
@@ -72,5 +77,6 @@ export const cceDialect: Dialect = {
   ],
   renderError: (err) => mapCceError(err),
   notFound: apiNotFound,
+  methodNotAllowed,
   factsOf: cceFactsOf,
 }

@@ -10,6 +10,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import { ValidationError } from '../../errors.js'
+import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
@@ -31,6 +32,8 @@ import {
 export const WHOLE_LIST_MAX = 1000
 /** Releases per page of a streamed list (about 80 KB): one page is read per turn of the event loop, so other clients wait at most one page. */
 export const LIST_PAGE = 100
+
+const badAction = () => new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
 
 export interface ReleaseRoutesOptions {
   flavor: Flavor
@@ -71,6 +74,12 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         params: ClusterParamsSchema,
         body: Type.Ref(CreateReleaseBodySchema),
         response: { 201: release, ...cceErrorResponses },
+      },
+      // The schema states the name rules; the domain's check runs first for Helm's wording.
+      preValidation: async (req) => {
+        const body = req.body as { name?: unknown; namespace?: unknown } | undefined
+        if (typeof body?.name === 'string') validateReleaseName(body.name)
+        if (typeof body?.namespace === 'string') validateNamespace(body.namespace)
       },
     },
     async (req, reply) => {
@@ -120,13 +129,18 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         querystring: ShowResourcesQuerySchema,
         body: Type.Ref(UpdateReleaseBodySchema),
       },
+      // The schema lists the actions; this answers first, naming them and the empty default.
+      preValidation: async (req) => {
+        const body = req.body as { action?: unknown } | undefined
+        if (body && typeof body === 'object' && !updateActionOf(body.action)) throw badAction()
+      },
     },
     async (req, reply) => {
       const key = keyOf(req.projectId, req.params)
       const b = req.body
       const p = params(b.parameters)
       const action = updateActionOf(b.action)
-      if (!action) throw new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
+      if (!action) throw badAction()
       const updated =
         action === 'rollback'
           ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run) })

@@ -1,5 +1,6 @@
 /** TypeBox schemas of the CCE / Autopilot release API, field types as the official SDKs decode them. */
 import { Type, type Static } from '@sinclair/typebox'
+import { DNS_LABEL, DNS_LABEL_MAX, RELEASE_NAME, RELEASE_NAME_MAX } from '../../releases/names.js'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
 
@@ -54,8 +55,9 @@ export type ReleaseParams = Static<typeof ReleaseParamsSchema>
 export const CreateReleaseBodySchema = Type.Object(
   {
     chart_id: Type.String({ minLength: 1, maxLength: 128 }),
-    name: Type.String({ maxLength: 256 }),
-    namespace: Type.String({ maxLength: 256 }),
+    // The domain's rules (src/releases/names.ts), checked before the schema (see release-routes.ts).
+    name: Type.String({ minLength: 1, maxLength: RELEASE_NAME_MAX, pattern: RELEASE_NAME.source, description: "Helm's release name rule" }),
+    namespace: Type.String({ minLength: 1, maxLength: DNS_LABEL_MAX, pattern: DNS_LABEL.source, description: 'A Kubernetes namespace (DNS-1123 label)' }),
     version: Type.String({ minLength: 1, maxLength: 64, description: 'Chart version to install' }),
     values: Type.Optional(ValuesSchema),
     description: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),
@@ -68,11 +70,12 @@ export type CreateReleaseBody = Static<typeof CreateReleaseBodySchema>
 export const UpdateReleaseBodySchema = Type.Object(
   {
     chart_id: Type.String({ minLength: 1, maxLength: 128 }),
-    // Checked by the route (updateActionOf), whose 400 names the allowed values; Ajv's for a
-    // union of literals would only say "must be equal to constant".
+    // Checked by the route first (updateActionOf), whose 400 names the allowed values; Ajv's
+    // for an enum would only say "must be equal to one of the allowed values".
     action: Type.Optional(
       Nullable(
         Type.String({
+          enum: ['upgrade', 'rollback', ''],
           description: '"upgrade" or "rollback"; empty or absent means "upgrade" (the Terraform provider sends "" when its `action` is unset)',
           examples: ['upgrade', 'rollback', ''],
         }),

@@ -4,11 +4,29 @@
  * (first value wins, src/wire/querystring.ts). One callback-style hook for both: it runs on every
  * request, and each hook call or promise is a cost on the hot path.
  */
-import type { onRequestHookHandler } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { onRequestHookHandler, RouteOptions } from 'fastify'
 import { WireError } from '../errors.js'
 import { keepFirstValues, type RawQuery } from '../querystring.js'
+import { PROJECT_ID_PATTERN } from './chart-schemas.js'
 
-const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/
+const PROJECT_ID = new RegExp(PROJECT_ID_PATTERN)
+
+/**
+ * X-Project-Id as every CCE route declares it. The hook below refuses a bad one before schema
+ * validation runs (with a message saying what a project id is), so this states the rule for the
+ * OpenAPI document and its clients; empty means the default project, like absent.
+ */
+export const ProjectHeaderSchema = Type.Object({
+  'x-project-id': Type.Optional(
+    Type.String({ pattern: `^(${PROJECT_ID_PATTERN.slice(1, -1)})?$`, description: 'Project id (1-64 letters, digits, "_" or "-"); absent or empty: --project-id' }),
+  ),
+})
+
+/** An onRoute hook: each CCE route declares X-Project-Id among its headers. */
+export function declareProjectHeader(route: RouteOptions): void {
+  if (route.schema && !route.schema.headers && !route.schema.hide) route.schema = { ...route.schema, headers: ProjectHeaderSchema }
+}
 
 export function cceRequestHook(): onRequestHookHandler {
   return (req, _reply, done) => {

@@ -61,5 +61,6 @@ export const cloudpodsDialect: Dialect = {
   ],
   renderError: mapCloudpodsError,
   notFound: handlerNotFound,
+  methodNotAllowed: (method, url, allow) => cloudpodsError(405, 'MethodNotAllowedError', `${method} ${url.split('?')[0]} is not served; allowed: ${allow}`),
   factsOf: cloudpodsFactsOf,
 }

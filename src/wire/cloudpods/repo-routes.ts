@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NotEmptyError, ValidationError } from '../../errors.js'
-import type { RepoService } from '../../cloudpods/repo-service.js'
+import { checkRepoInput, type CreateRepoInput, type RepoService } from '../../cloudpods/repo-service.js'
 import { chartDetail, chartListItem, listEnvelope, repoDetail } from './repo-mapper.js'
 import {
   ChartDetailSchema,
@@ -83,10 +83,18 @@ export const repoRoutes: FastifyPluginAsyncTypebox<RepoRoutesOptions> = async (a
         body: RepoCreateBodySchema,
         response: { 200: RepoEnvelopeSchema, ...errors },
       },
+      // The schema requires it too; this runs first, for the framework's own answer.
+      preValidation: async (req) => {
+        const input = (req.body as { repo?: unknown } | undefined)?.repo
+        if (input === undefined) throw new ValidationError('No request key: repo', 'repo')
+        if (typeof input === 'object' && input !== null) {
+          const { name, type, url } = input as Record<string, unknown>
+          if ([name, type, url].every((v) => v === undefined || typeof v === 'string')) checkRepoInput(input as CreateRepoInput)
+        }
+      },
     },
     async (req) => {
       const input = req.body.repo
-      if (input === undefined) throw new ValidationError('No request key: repo', 'repo')
       return detail(await repos.create({ name: input.name, type: input.type, url: input.url }))
     },
   )
@@ -132,10 +140,13 @@ export const repoRoutes: FastifyPluginAsyncTypebox<RepoRoutesOptions> = async (a
         querystring: ChartListQuerySchema,
         response: { 200: ChartListSchema, ...errors },
       },
+      preValidation: async (req) => {
+        const repo = (req.query as { repo?: unknown }).repo
+        if (repo === undefined || repo === '') throw new NotEmptyError('repo must provided', 'repo')
+      },
     },
     async (req) => {
       const q = req.query
-      if (q.repo === undefined || q.repo === '') throw new NotEmptyError('repo must provided', 'repo')
       const { limit, offset } = paging(q)
       const { repo, charts } = repos.charts(q.repo, { name: q.name, keyword: q.keyword, version: q.version, allVersions: q.all_version === 'true' || q.all_version === 'True' })
       return listEnvelope('charts', charts.slice(offset, offset + limit).map((c) => chartListItem(repo, c)), charts.length, limit, offset)
@@ -153,9 +164,12 @@ export const repoRoutes: FastifyPluginAsyncTypebox<RepoRoutesOptions> = async (a
         querystring: ChartShowQuerySchema,
         response: { 200: ChartDetailSchema, ...errors },
       },
+      preValidation: async (req) => {
+        const repo = (req.query as { repo?: unknown }).repo
+        if (repo === undefined || repo === '') throw new ValidationError('repo not provided', 'repo')
+      },
     },
     async (req) => {
-      if (req.query.repo === undefined || req.query.repo === '') throw new ValidationError('repo not provided', 'repo')
       const { repo, chart } = repos.chart(req.query.repo, req.params.name, req.query.version)
       return chartDetail(repo, chart)
     },

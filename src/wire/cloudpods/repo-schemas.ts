@@ -5,6 +5,7 @@
  * omits them), `{"chart": {...}}` for one chart.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { MAX_URL_LENGTH, REPO_NAME } from '../../cloudpods/repo-service.js'
 
 const Str = (description?: string) => Type.String(description ? { description } : {})
 const Paging = {
@@ -69,17 +70,22 @@ export const RepoListSchema = Type.Object({
 
 export const RepoParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256, description: 'Repo id or name' }) })
 
+// What checkRepoInput (src/cloudpods/repo-service.ts) accepts; the route runs it before the schema.
 const RepoCreateInput = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: 256 })),
-    type: Type.Optional(Type.String({ maxLength: 64, description: 'internal or external (default)' })),
-    url: Type.Optional(Type.String({ maxLength: 4096, description: 'file:///path/to/folder or http(s)://host/helm-repo' })),
+    name: Type.String({ pattern: REPO_NAME.source, description: '1-128 letters, digits, ".", "_" and "-"' }),
+    type: Type.Optional(Type.String({ enum: ['', 'internal', 'external'], description: 'internal or external (default)' })),
+    url: Type.String({
+      maxLength: MAX_URL_LENGTH,
+      pattern: '^(file:///[^\\s]*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s]*)?)$',
+      description: 'file:///path/to/folder or http(s)://host/helm-repo',
+    }),
   },
   { additionalProperties: true },
 )
 
 export const RepoCreateBodySchema = Type.Object(
-  { repo: Type.Optional(RepoCreateInput) },
+  { repo: RepoCreateInput },
   { additionalProperties: true, description: 'Wrapped as the framework requires for create: {"repo": {...}}' },
 )
 export type RepoCreateBody = Static<typeof RepoCreateBodySchema>
@@ -117,7 +123,7 @@ export const ChartListItemSchema = Type.Object({
 export const ChartListQuerySchema = Type.Object(
   {
     ...Paging,
-    repo: Type.Optional(Str('Repo id or name (required)')),
+    repo: Type.String({ minLength: 1, description: 'Repo id or name' }),
     name: Type.Optional(Str('Exact chart name')),
     keyword: Type.Optional(Str('Substring of the chart name')),
     all_version: Type.Optional(Type.String({ description: 'true: every version, not only the newest per chart' })),
@@ -138,7 +144,7 @@ export const ChartParamsSchema = Type.Object({ name: Type.String({ minLength: 1,
 
 export const ChartShowQuerySchema = Type.Object(
   {
-    repo: Type.Optional(Str('Repo id or name (required)')),
+    repo: Type.String({ minLength: 1, description: 'Repo id or name' }),
     version: Type.Optional(Str('Version or constraint; default the newest')),
   },
   { additionalProperties: true },

@@ -4,9 +4,12 @@
  * one client-side decoder serves both APIs.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchema } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
 import { cloudpodsStatus } from '../../cloudpods/release.js'
+import { FaultRuleDocSchema } from '../../control/fault-schema.js'
+import { FaultRuleError, outcomeProblem } from '../../control/faults.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
 import { useDescriptiveValidation } from './validation-messages.js'
 import { cceRequestHook } from '../cce/request-hooks.js'
@@ -49,6 +52,15 @@ export interface ControlRoutesOptions {
 }
 
 const DEFAULT_JOURNAL_LIMIT = 100
+
+/** The fault routes' bodies in the OpenAPI document carry the either/or outcome rule. */
+const documentFaultRules = (shape: 'rule' | 'rules') => ({ schema, url }: { schema: FastifySchema; url: string }) => ({
+  schema: { ...schema, body: shape === 'rule' ? FaultRuleDocSchema : { ...FaultReplaceSchema, properties: { rules: { ...FaultReplaceSchema.properties.rules, items: FaultRuleDocSchema } } } },
+  url,
+})
+
+const RULE_KEYS = new Set(Object.keys(FaultRuleInputSchema.properties))
+const knownKeysOnly = (rule: unknown): boolean => typeof rule === 'object' && rule !== null && Object.keys(rule).every((k) => RULE_KEYS.has(k))
 
 const toScope = (w: ResetScopeWire): ResetScope => ({ projectId: w.project_id, flavor: w.flavor, dialect: w.dialect, clusterId: w.cluster_id, namespace: w.namespace })
 const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s))
@@ -210,6 +222,13 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultRuleInputSchema,
         response: { 201: FaultRuleSchema, ...controlErrors },
       }),
+      config: { swaggerTransform: documentFaultRules('rule') },
+      // The document's either/or, checked once every key is known (a misspelt one is named by
+      // the validation message instead); FaultStore checks it again whatever the body.
+      preValidation: async (req) => {
+        const problem = knownKeysOnly(req.body) ? outcomeProblem(req.body) : null
+        if (problem) throw new FaultRuleError(problem)
+      },
     },
     async (req, reply) => reply.code(201).send(control.faults.add(req.body, num(req.query.position))),
   )
@@ -221,6 +240,12 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         body: FaultReplaceSchema,
         response: { 200: FaultListSchema, ...controlErrors },
       }),
+      config: { swaggerTransform: documentFaultRules('rules') },
+      preValidation: async (req) => {
+        const rules = (req.body as { rules?: unknown } | undefined)?.rules
+        const problem = Array.isArray(rules) && rules.every(knownKeysOnly) ? rules.map(outcomeProblem).find((p) => p !== null) : undefined
+        if (problem) throw new FaultRuleError(problem)
+      },
     },
     async (req) => ({ seed: control.seed, rules: control.faults.replace(req.body.rules) }),
   )

@@ -37,7 +37,8 @@ export function baseUrlOf(req: FastifyRequest): string {
 function toAuthInput(body: AuthTokensBody): AuthInput {
   const { identity, scope } = body.auth
   const method = identity.methods.find((m) => m === 'password' || m === 'token')
-  const project = scope?.project
+  // It also reads bodies schema validation has not seen yet (the preValidation hook below).
+  const project = typeof scope?.project === 'object' && scope.project !== null ? scope.project : undefined
   const scoped = project === undefined ? undefined : { name: project.name, id: project.id, domain: project.domain }
   if (method === 'password') {
     const user = identity.password?.user
@@ -98,6 +99,11 @@ export async function keystoneRoutes(app: FastifyInstance, opts: KeystoneRoutesO
           415: errorRef,
           500: errorRef,
         },
+      },
+      // The schema states what each method needs; this answers first, with Keystone's sentences.
+      preValidation: async (req) => {
+        const methods = (req.body as { auth?: { identity?: { methods?: unknown } } } | undefined)?.auth?.identity?.methods
+        if (Array.isArray(methods) && methods.every((m) => typeof m === 'string')) toAuthInput(req.body as AuthTokensBody)
       },
     },
     async (req, reply) => {

@@ -34,7 +34,36 @@ export const AuthTokensBodySchema = Type.Object(
             ),
             token: Type.Optional(Type.Object({ id: Type.String({ maxLength: 16384 }) }, { additionalProperties: true })),
           },
-          { additionalProperties: true },
+          {
+            additionalProperties: true,
+            // What the route needs (toAuthInput in routes.ts): one method, and its part filled in.
+            anyOf: [
+              {
+                required: ['password'],
+                properties: {
+                  methods: { type: 'array', items: { enum: ['password'] } },
+                  password: {
+                    type: 'object',
+                    required: ['user'],
+                    properties: {
+                      user: {
+                        type: 'object',
+                        required: ['password'],
+                        anyOf: [
+                          { required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+                          { not: { required: ['name'] }, required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
+                        ],
+                      },
+                    },
+                  },
+                },
+              },
+              {
+                required: ['token'],
+                properties: { methods: { type: 'array', items: { enum: ['token'] } }, token: { type: 'object', properties: { id: { type: 'string', minLength: 1 } } } },
+              },
+            ],
+          },
         ),
         scope: Type.Optional(
           Type.Object(
