@@ -198,3 +198,17 @@ it('an update states its actions ("" and null too); another is refused naming th
   expect(res.statusCode).toBe(400)
   expect(res.json().error_msg).toBe('Invalid request: action: must be "upgrade" or "rollback" (empty or absent means "upgrade")')
 })
+
+const qparam = (path: string, method: string, name: string) => op(path, method).parameters.find((p: any) => p.in === 'query' && p.name === name)
+
+describe('Cloudpods releases state what the server refuses', () => {
+  it('list: order is asc or desc in any case; another word keeps the framework sentence', async () => {
+    const order = qparam('/api/releases', 'get', 'order').schema
+    const word = new RegExp(order.anyOf[0].pattern)
+    expect(['asc', 'DESC', ''].every((w) => word.test(w)) && !word.test('up')).toBe(true)
+    const res = await t.app.inject({ method: 'GET', url: '/api/releases?order=up', headers: AUTH })
+    expect([res.statusCode, res.json().details]).toEqual([400, 'order must be asc or desc'])
+    const ok = await t.app.inject({ method: 'GET', url: '/api/releases?order=ASC', headers: AUTH })
+    expect(ok.statusCode).toBe(200)
+  })
+})

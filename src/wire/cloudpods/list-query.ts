@@ -71,9 +71,16 @@ export interface ParsedListQuery {
   details: boolean
 }
 
-export function parseReleaseListQuery(q: ListQueryInput): ParsedListQuery {
-  const order = first(q.order)?.toLowerCase()
+/** `order` is asc or desc in any case, or empty (the default); the first of a repeated one counts. */
+export function checkListOrder(q: { order?: unknown }): 'asc' | 'desc' | undefined {
+  const raw = Array.isArray(q.order) ? q.order[0] : q.order
+  const order = typeof raw === 'string' ? raw.toLowerCase() : undefined
   if (order !== undefined && order !== '' && order !== 'asc' && order !== 'desc') throw new ValidationError('order must be asc or desc', 'order')
+  return order === 'asc' || order === 'desc' ? order : undefined
+}
+
+export function parseReleaseListQuery(q: ListQueryInput): ParsedListQuery {
+  const order = checkListOrder(q)
   const orderBy = list(q.order_by).filter((f) => f !== '')
   for (const f of orderBy) checkField(f, 'order_by')
   const filters = list(q.filter)
@@ -95,7 +102,7 @@ export function parseReleaseListQuery(q: ListQueryInput): ParsedListQuery {
       filters: filters.map((f) => parseFilterClause(f, 'filter')),
       filtersAny: filtersAny.map((f) => parseFilterClause(f, 'filter_any')),
       orderBy,
-      order: order === 'asc' || order === 'desc' ? order : undefined,
+      order,
       limit: nonNegativeInt(q.limit, 'limit'),
       offset: nonNegativeInt(q.offset, 'offset') ?? 0,
       forceNoPaging: isTrue(q.force_no_paging),

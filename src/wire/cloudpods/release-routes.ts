@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox'
 import type { CloudpodsReleaseService } from '../../cloudpods/release-service.js'
 import type { CloudpodsRelease } from '../../cloudpods/release.js'
 import { cloudpodsError } from './error-map.js'
-import { first, parseReleaseListQuery } from './list-query.js'
+import { checkListOrder, first, parseReleaseListQuery } from './list-query.js'
 import { helmRelease, historyEntry, releaseColumns, releaseDetail, releaseListItem } from './release-mapper.js'
 import {
   CreateReleaseBodySchema,
@@ -64,6 +64,10 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
     '/releases',
     {
       config: { operation: 'list' },
+      // The schema states the order words; this answers first, with the framework's sentence.
+      preValidation: async (req) => {
+        checkListOrder(req.query as { order?: unknown })
+      },
       schema: { ...meta('cloudpodsListReleases', 'List releases (climc k8s-release-list)'), querystring: ListQuerySchema, response: { 200: ReleaseListSchema, ...releaseErrors } },
     },
     async (req) => {

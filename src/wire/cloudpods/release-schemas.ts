@@ -14,6 +14,8 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t)
 /** A query parameter that may repeat (`a=1&a=2`, or climc's `a.0=1&a.1=2`). */
 const QList = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description }))
 const QStr = (description: string) => QList(description)
+/** What list-query.ts checkListOrder takes. */
+const OrderWord = Type.String({ pattern: '^(?:[aA][sS][cC]|[dD][eE][sS][cC])?$' })
 const Values = (description: string) => Type.Object({}, { additionalProperties: true, description })
 const DbTime = (description: string) => Type.String({ description: `${description}; YYYY-MM-DDTHH:MM:SS.ffffffZ` })
 
@@ -118,7 +120,7 @@ export const ListQuerySchema = Type.Object(
     filter: QList("field.op(values), all must hold; ops equals, notequals, contains, startswith, endswith, in, notin, isnull, isnotnull, isempty, isnotempty, gt, ge, lt, le"),
     filter_any: QList('As filter; any must hold'),
     order_by: QList('Fields to order by'),
-    order: QStr('asc or desc (default desc)'),
+    order: Type.Optional(Type.Union([OrderWord, Type.Array(OrderWord)], { description: 'asc or desc, any case (default desc); of a repeated one the first counts' })),
     deployed: QStr("climc's legacy flag, honoured (extension): status deployed"),
     failed: QStr("climc's legacy flag, honoured (extension): failed, create_fail, delete_fail"),
     pending: QStr("climc's legacy flag, honoured (extension): creating and pending-*"),
