@@ -67,21 +67,30 @@ export interface CloudpodsReleaseServiceDeps {
   newId: () => string
 }
 
+/**
+ * The repo and chart a create names: `repo` + `chart`, or `chart_name` "<repo>/<chart>" filling
+ * whichever is empty. The wire checks it before schema validation too, to keep these sentences.
+ */
+export function chartRefOf(input: Pick<CreateReleaseInput, 'repo' | 'chart' | 'chartName'>): { repoRef: string; chartName: string } {
+  let repoRef = input.repo ?? ''
+  let chartName = input.chart ?? ''
+  if (input.chartName !== undefined && input.chartName !== '') {
+    const parts = input.chartName.split('/')
+    if (parts.length !== 2) throw new ValidationError(`Illegal chart name: "${input.chartName.slice(0, 256)}"`, 'chart_name')
+    if (repoRef === '') repoRef = parts[0]!
+    if (chartName === '') chartName = parts[1]!
+  }
+  if (repoRef === '') throw new NotEmptyError('repo must provided', 'repo')
+  if (chartName === '') throw new NotEmptyError('chart must provided', 'chart')
+  return { repoRef, chartName }
+}
+
 export class CloudpodsReleaseService {
   constructor(private readonly deps: CloudpodsReleaseServiceDeps) {}
 
   create(input: CreateReleaseInput): CloudpodsRelease {
     const { releases, store, placement, charts, clock } = this.deps
-    let repoRef = input.repo ?? ''
-    let chartName = input.chart ?? ''
-    if (input.chartName !== undefined && input.chartName !== '') {
-      const parts = input.chartName.split('/')
-      if (parts.length !== 2) throw new ValidationError(`Illegal chart name: "${input.chartName.slice(0, 256)}"`, 'chart_name')
-      if (repoRef === '') repoRef = parts[0]!
-      if (chartName === '') chartName = parts[1]!
-    }
-    if (repoRef === '') throw new NotEmptyError('repo must provided', 'repo')
-    if (chartName === '') throw new NotEmptyError('chart must provided', 'chart')
+    const { repoRef, chartName } = chartRefOf(input)
     const name = input.releaseName || input.name || ''
     validateName(name)
     const values = buildValues(input)

@@ -211,4 +211,15 @@ describe('Cloudpods releases state what the server refuses', () => {
     const ok = await t.app.inject({ method: 'GET', url: '/api/releases?order=ASC', headers: AUTH })
     expect(ok.statusCode).toBe(200)
   })
+
+  it('create: the chart is named by repo + chart or chart_name "<repo>/<chart>"; a missing repo keeps kubeserver\'s sentence', async () => {
+    const body = op('/api/releases', 'post').requestBody.content['application/json'].schema
+    const input = body.properties?.release ?? doc.components.schemas[body.$ref?.split('/').pop()]?.properties.release
+    expect(JSON.stringify(input.anyOf)).toContain('"required":["repo","chart"]')
+    expect(JSON.stringify(input.anyOf)).toContain('"required":["chart_name"]')
+    const res = await t.app.inject({ method: 'POST', url: '/api/releases', headers: json, payload: { release: { chart: 'web', name: 'a', cluster: 'c', namespace: 'n' } } })
+    expect([res.statusCode, res.json().details]).toEqual([406, 'repo must provided'])
+    const illegal = await t.app.inject({ method: 'POST', url: '/api/releases', headers: json, payload: { release: { chart_name: 'a/b/c' } } })
+    expect([illegal.statusCode, illegal.json().details]).toEqual([400, 'Illegal chart name: "a/b/c"'])
+  })
 })

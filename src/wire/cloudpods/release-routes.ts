@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { CloudpodsReleaseService } from '../../cloudpods/release-service.js'
+import { chartRefOf, type CloudpodsReleaseService } from '../../cloudpods/release-service.js'
 import type { CloudpodsRelease } from '../../cloudpods/release.js'
 import { cloudpodsError } from './error-map.js'
 import { checkListOrder, first, parseReleaseListQuery } from './list-query.js'
@@ -89,6 +89,15 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
     '/releases',
     {
       config: { operation: 'create' },
+      // The schema states how the chart is named; this answers first, with kubeserver's sentences.
+      preValidation: async (req) => {
+        const r = (req.body as { release?: unknown } | undefined)?.release
+        if (r === null || typeof r !== 'object' || Array.isArray(r)) return
+        const { repo, chart, chart_name: chartName } = r as Record<string, unknown>
+        if ([repo, chart, chartName].every((v) => v === undefined || typeof v === 'string')) {
+          chartRefOf({ repo, chart, chartName } as { repo?: string; chart?: string; chartName?: string })
+        }
+      },
       schema: { ...meta('cloudpodsCreateRelease', 'Install a chart from a repo (climc k8s-release-create)'), body: CreateReleaseBodySchema, response: { 200: ReleaseEnvelopeSchema, ...releaseErrors } },
     },
     async (req) => {

@@ -37,7 +37,7 @@ const ValuesFields = {
 
 export const CreateReleaseInputSchema = Type.Object(
   {
-    chart_name: Opt(Str('Deprecated "<repo>/<chart>"; what climc sends')),
+    chart_name: Opt(Type.String({ pattern: '^(?:|[^/]*/[^/]*)$', description: 'Deprecated "<repo>/<chart>"; what climc sends; fills repo and chart where they are empty' })),
     repo: Opt(Str('Repo id or name')),
     chart: Opt(Str('Chart name')),
     name: Opt(Str('Release name')),
@@ -47,7 +47,16 @@ export const CreateReleaseInputSchema = Type.Object(
     dry_run: Opt(Type.Boolean({ description: 'Validate and answer the unsaved release; store nothing' })),
     timeout: Opt(Type.Integer({ description: 'Sent by climc; ignored' })),
   },
-  { additionalProperties: true },
+  {
+    additionalProperties: true,
+    description: 'Names the chart by repo + chart, or chart_name "<repo>/<chart>" filling whichever of them is empty (release-service.ts chartRefOf)',
+    anyOf: [
+      { required: ['repo', 'chart'], properties: { repo: { minLength: 1 }, chart: { minLength: 1 } } },
+      { required: ['chart_name'], properties: { chart_name: { pattern: '^[^/]+/[^/]+$' } } },
+      { required: ['repo', 'chart_name'], properties: { repo: { minLength: 1 }, chart_name: { pattern: '^[^/]*/[^/]+$' } } },
+      { required: ['chart', 'chart_name'], properties: { chart: { minLength: 1 }, chart_name: { pattern: '^[^/]+/[^/]*$' } } },
+    ],
+  },
 )
 
 export const CreateReleaseBodySchema = Type.Object({ release: CreateReleaseInputSchema }, { additionalProperties: true })
