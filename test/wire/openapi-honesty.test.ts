@@ -222,4 +222,15 @@ describe('Cloudpods releases state what the server refuses', () => {
     const illegal = await t.app.inject({ method: 'POST', url: '/api/releases', headers: json, payload: { release: { chart_name: 'a/b/c' } } })
     expect([illegal.statusCode, illegal.json().details]).toEqual([400, 'Illegal chart name: "a/b/c"'])
   })
+
+  it('PUT states it needs an upgrade field, PATCH that it is always refused; both keep the sentence naming the upgrade', async () => {
+    const put = op('/api/releases/{id}', 'put').requestBody.content['application/json'].schema
+    expect(JSON.stringify(put.anyOf)).toContain('{"required":["values_json"]}')
+    expect(Object.keys(op('/api/releases/{id}', 'patch').responses)).not.toContain('200')
+    for (const [method, payload] of [['PUT', { release: { description: 'x' } }], ['PUT', undefined], ['PATCH', { release: { values: 'a: 1' } }]] as const) {
+      const res = await t.app.inject({ method, url: '/api/releases/web', headers: json, ...(payload ? { payload } : {}) })
+      expect(res.statusCode, method).toBe(400)
+      expect(res.json().details, method).toMatch(/^the emulator does not update release rows/)
+    }
+  })
 })

@@ -26,6 +26,8 @@ import {
   RollbackBodySchema,
   ShowQuerySchema,
   UpgradeReleaseBodySchema,
+  LegacyUpgradeBodySchema,
+  LEGACY_UPGRADE_FIELDS,
 } from './release-schemas.js'
 
 export interface ReleaseRoutesOptions {
@@ -40,8 +42,7 @@ const unwrap = (body: Body | null | undefined): Body => {
 }
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-/** The fields that make the seed's `PUT /api/releases/{name}` an upgrade (climc <= 3.8). */
-const LEGACY_UPGRADE_FIELDS = ['chart_name', 'release_name', 'version', 'values', 'values_json', 'sets']
+const isLegacyUpgrade = (body: Body) => LEGACY_UPGRADE_FIELDS.some((f) => body[f] !== undefined)
 
 const upgradeInput = (b: Body) => ({
   version: str(b.version),
@@ -157,13 +158,18 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
       config: { operation: 'upgrade' },
       schema: { ...meta('cloudpodsLegacyUpgradeRelease', "The seed's upgrade (climc <= 3.8): a PUT carrying chart_name / release_name / values_json / version upgrades; other updates are refused"),
         params: ReleaseIdParamsSchema,
-        body: UpgradeReleaseBodySchema,
+        body: LegacyUpgradeBodySchema,
         response: { 200: HelmReleaseEnvelopeSchema, ...releaseErrors },
+      },
+      // The schema states the upgrade fields; this answers first, saying what to use instead.
+      preValidation: async (req) => {
+        const body = req.body as Body | null | undefined
+        if ((body == null || (typeof body === 'object' && !Array.isArray(body))) && !isLegacyUpgrade(unwrap(body))) throw noGenericUpdate()
       },
     },
     async (req) => {
       const body = unwrap(req.body)
-      if (!LEGACY_UPGRADE_FIELDS.some((f) => body[f] !== undefined)) throw noGenericUpdate()
+      if (!isLegacyUpgrade(body)) throw noGenericUpdate()
       return upgrade(req.params.id, body)
     },
   )
@@ -172,10 +178,10 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
     '/releases/:id',
     {
       config: { operation: 'update' },
-      schema: { ...meta('cloudpodsUpdateRelease', 'The generic row update: refused (use upgrade)'),
+      schema: { ...meta('cloudpodsUpdateRelease', 'The generic row update: always refused with 400 InputParameterError, whatever the body (use upgrade)'),
         params: ReleaseIdParamsSchema,
         body: Type.Unknown(),
-        response: { 200: ReleaseEnvelopeSchema, ...releaseErrors },
+        response: releaseErrors,
       },
     },
     async () => {

@@ -81,6 +81,23 @@ const wrappedOrBare = <T extends ReturnType<typeof Type.Object>>(inner: T) =>
 
 export const UpgradeReleaseBodySchema = wrappedOrBare(UpgradeReleaseInputSchema)
 
+/** The fields that make the seed's `PUT /api/releases/{name}` an upgrade (climc <= 3.8). */
+export const LEGACY_UPGRADE_FIELDS = ['chart_name', 'release_name', 'version', 'values', 'values_json', 'sets'] as const
+const anyUpgradeField = LEGACY_UPGRADE_FIELDS.map((f) => ({ required: [f] }))
+
+/** The legacy PUT: an upgrade only when the (unwrapped) body carries one of the upgrade fields. */
+export const LegacyUpgradeBodySchema = Type.Object(
+  { release: Opt(UpgradeReleaseInputSchema), ...UpgradeReleaseInputSchema.properties },
+  {
+    additionalProperties: true,
+    description: `Wrapped {"release": {...}} or bare; the (inner) body carries at least one of ${LEGACY_UPGRADE_FIELDS.join(', ')}: any other update is refused`,
+    anyOf: [
+      { required: ['release'], properties: { release: { anyOf: anyUpgradeField } } },
+      { not: { required: ['release'] }, anyOf: anyUpgradeField },
+    ],
+  },
+)
+
 export const RollbackInputSchema = Type.Object(
   {
     revision: Opt(Type.Integer({ description: 'Revision to roll back to; 0 or absent: the previous one; negative is refused' })),
