@@ -41,10 +41,26 @@ export function unknownOperation(names: readonly string[]): string | null {
   return `"${bad}" is not an operation a request can have, so the rule could never fire; allowed: ${FAULT_OPERATION_NAMES.join(', ')}, or a route operationId: ${FAULT_OPERATION_IDS.join(', ')}`
 }
 
+/**
+ * A fault rule's `match.operation` as stated in the schema: one of the names, any case. The checks
+ * (operationProblem) run before the schema, so a refusal names what is allowed.
+ */
+const anyCase = (name: string) => name.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`)
+const OPERATION_PATTERN = `^(?:${[...FAULT_OPERATION_NAMES, ...FAULT_OPERATION_IDS].map(anyCase).join('|')})$`
+const OperationName = Type.String({ minLength: 1, pattern: OPERATION_PATTERN })
+
+/** The message of unknownOperation for a rule whose `match.operation` is a string or a list of strings. */
+export function operationProblem(rule: unknown): string | null {
+  const match = typeof rule === 'object' && rule !== null ? (rule as { match?: unknown }).match : undefined
+  const op = typeof match === 'object' && match !== null ? (match as { operation?: unknown }).operation : undefined
+  const names = typeof op === 'string' ? [op] : Array.isArray(op) && op.every((n) => typeof n === 'string') ? (op as string[]) : null
+  return names ? unknownOperation(names) : null
+}
+
 export const FaultMatchSchema = Type.Object(
   {
     operation: Type.Optional(
-      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { maxItems: 32 })], {
+      Type.Union([OperationName, Type.Array(OperationName, { maxItems: 32 })], {
         description:
           'create|install, list, show, update, upgrade, rollback, delete|uninstall, history, or a route operationId (e.g. UploadChart); one name or a list',
       }),

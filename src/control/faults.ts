@@ -19,7 +19,7 @@ import { AlreadyExistsError, ValidationError } from '../errors.js'
 import type { ScheduleContext } from '../releases/ports.js'
 import type { CceFlavor, Flavor, Operation, ReleaseKey } from '../releases/release.js'
 import type { OutcomeOverride, OutcomeSource } from '../releases/scheduler.js'
-import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, unknownOperation, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
+import { DIALECT_NAMES, FaultRuleInputSchema, MAX_LATENCY_MS, operationProblem, unknownOperation, type FaultMatch, type FaultRule, type FaultRuleInput } from './fault-schema.js'
 
 /** The HTTP dialect a request speaks (src/wire/<name>/). */
 export type DialectName = (typeof DIALECT_NAMES)[number]
@@ -203,6 +203,9 @@ export class FaultStore implements OutcomeSource {
 
   #normalise(input: FaultRuleInput): FaultRule {
     // The HTTP routes validate already; in-process callers (startEmulator) and files come through here too.
+    // An unknown operation first: its message names the allowed ones, the schema's pattern does not.
+    const badOperation = operationProblem(input)
+    if (badOperation) throw new FaultRuleError(badOperation, 'match.operation')
     const problem = Value.Errors(FaultRuleInputSchema, input).First()
     if (problem) throw new FaultRuleError(`invalid fault rule${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}`)
     const outcome = outcomeProblem(input)
@@ -276,6 +279,8 @@ export function loadFaultFile(path: string): FaultRuleInput[] {
   const rules = Array.isArray(doc) ? doc : (doc as { rules?: unknown } | null)?.rules
   if (!Array.isArray(rules)) throw new FaultRuleError(`--faults file ${path} must hold a list of rules or {"rules": [...]}`)
   rules.forEach((rule, i) => {
+    const badOperation = operationProblem(rule)
+    if (badOperation) throw new FaultRuleError(`--faults file ${path}: rule ${i + 1}: ${badOperation}`, 'match.operation')
     const problem = Value.Errors(FaultRuleInputSchema, rule).First()
     if (problem) throw new FaultRuleError(`--faults file ${path}: rule ${i + 1}${problem.path}: ${problem.message}`)
   })

@@ -234,3 +234,22 @@ describe('Cloudpods releases state what the server refuses', () => {
     }
   })
 })
+
+describe('the control plane states what the server refuses', () => {
+  it('a fault rule operation is a known name in any case; another keeps the sentence naming them', async () => {
+    const schema = JSON.stringify(op('/_emulator/faults', 'post').requestBody.content['application/json'].schema)
+    const pattern = new RegExp(JSON.parse(schema.match(/"pattern":("\^\(\?:\[[^"]*")/)![1]!))
+    expect(['create', 'UPGRADE', 'uploadchart', 'cloudpodsListReleases'].every((n) => pattern.test(n))).toBe(true)
+    expect(pattern.test('nonsense')).toBe(false)
+    const one = await t.app.inject({ method: 'POST', url: '/_emulator/faults', headers: json, payload: { match: { operation: 'nonsense' }, latency_ms: 0 } })
+    expect(one.statusCode).toBe(400)
+    expect(one.json().error_msg).toMatch(/"nonsense" is not an operation a request can have/)
+    const all = await t.app.inject({ method: 'PUT', url: '/_emulator/faults', headers: json, payload: { rules: [{ match: { operation: ['list', 'nope'] }, latency_ms: 0 }] } })
+    expect(all.statusCode).toBe(400)
+    expect(all.json().error_msg).toMatch(/"nope" is not an operation/)
+    const ok = await t.app.inject({ method: 'POST', url: '/_emulator/faults', headers: json, payload: { match: { operation: 'ShowRelease' }, latency_ms: 0 } })
+    expect(ok.statusCode).toBe(201)
+    await t.app.inject({ method: 'DELETE', url: '/_emulator/faults', headers: AUTH })
+  })
+})
+

@@ -8,7 +8,7 @@ import type { FastifySchema } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
 import { cloudpodsStatus } from '../../cloudpods/release.js'
-import { FaultRuleDocSchema } from '../../control/fault-schema.js'
+import { FaultRuleDocSchema, operationProblem } from '../../control/fault-schema.js'
 import { FaultRuleError, outcomeProblem } from '../../control/faults.js'
 import { toReleaseResp } from '../cce/release-mapper.js'
 import { useDescriptiveValidation } from './validation-messages.js'
@@ -228,6 +228,8 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
       preValidation: async (req) => {
         const problem = knownKeysOnly(req.body) ? outcomeProblem(req.body) : null
         if (problem) throw new FaultRuleError(problem)
+        const badOperation = operationProblem(req.body)
+        if (badOperation) throw new FaultRuleError(badOperation, 'match.operation')
       },
     },
     async (req, reply) => reply.code(201).send(control.faults.add(req.body, num(req.query.position))),
@@ -245,6 +247,8 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         const rules = (req.body as { rules?: unknown } | undefined)?.rules
         const problem = Array.isArray(rules) && rules.every(knownKeysOnly) ? rules.map(outcomeProblem).find((p) => p !== null) : undefined
         if (problem) throw new FaultRuleError(problem)
+        const badOperation = Array.isArray(rules) ? rules.map(operationProblem).find((p) => p !== null) : undefined
+        if (badOperation) throw new FaultRuleError(badOperation, 'match.operation')
       },
     },
     async (req) => ({ seed: control.seed, rules: control.faults.replace(req.body.rules) }),
