@@ -96,6 +96,13 @@ export interface ControlPlaneDeps {
   cloudpods?: CloudpodsControl | undefined
 }
 
+/** A Cloudpods reset has its own flavour only: a CCE flavour with dialect cloudpods is refused. */
+export function checkResetDialect(scope: { dialect?: string | undefined; flavor?: string | undefined }): void {
+  if (scope.dialect === 'cloudpods' && scope.flavor !== undefined && scope.flavor !== 'cloudpods') {
+    throw new ValidationError(`flavor ${scope.flavor} is not of dialect cloudpods`, 'flavor')
+  }
+}
+
 export class ControlPlane {
   readonly faults: FaultStore
   readonly journal: Journal
@@ -205,7 +212,7 @@ export class ControlPlane {
     const { dialect, ...rest } = scope
     if (dialect === undefined) return [rest]
     if (dialect === 'cloudpods') {
-      if (rest.flavor !== undefined && rest.flavor !== 'cloudpods') throw new ValidationError(`flavor ${rest.flavor} is not of dialect cloudpods`, 'flavor')
+      checkResetDialect(scope)
       const clusterId = rest.clusterId === undefined ? undefined : (this.#deps.cloudpods?.clusterId(rest.clusterId) ?? rest.clusterId)
       return [{ ...rest, flavor: 'cloudpods', clusterId }]
     }

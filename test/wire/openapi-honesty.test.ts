@@ -251,5 +251,17 @@ describe('the control plane states what the server refuses', () => {
     expect(ok.statusCode).toBe(201)
     await t.app.inject({ method: 'DELETE', url: '/_emulator/faults', headers: AUTH })
   })
+
+  it('a reset body states that dialect cloudpods takes no flavor; the server names both', async () => {
+    const body = JSON.stringify(op('/_emulator/reset', 'post').requestBody.content['application/json'].schema)
+    expect(body).toContain('"not":{"required":["dialect","flavor"]')
+    for (const [url, payload] of [['/_emulator/reset', { dialect: 'cloudpods', flavor: 'cce' }], ['/_emulator/reset?flavor=autopilot', { dialect: 'cloudpods' }]] as const) {
+      const res = await t.app.inject({ method: 'POST', url, headers: json, payload })
+      expect(res.statusCode, url).toBe(400)
+      expect(res.json().error_msg, url).toMatch(/flavor (cce|autopilot) is not of dialect cloudpods/)
+    }
+    const ok = await t.app.inject({ method: 'POST', url: '/_emulator/reset', headers: json, payload: { dialect: 'cloudpods' } })
+    expect(ok.statusCode).toBe(200)
+  })
 })
 

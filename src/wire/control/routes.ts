@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifySchema } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { ControlPlane, ResetScope } from '../../control/control-plane.js'
+import { checkResetDialect, type ControlPlane, type ResetScope } from '../../control/control-plane.js'
 import { cloudpodsStatus } from '../../cloudpods/release.js'
 import { FaultRuleDocSchema, operationProblem } from '../../control/fault-schema.js'
 import { FaultRuleError, outcomeProblem } from '../../control/faults.js'
@@ -36,6 +36,7 @@ import {
   LifecycleSchema,
   LifecycleUpdateSchema,
   ResetResultSchema,
+  ResetBodySchema,
   ResetScopeSchema,
   tags,
   TriggerParamsSchema,
@@ -102,9 +103,15 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
     {
       schema: schema('Delete releases (all, or one project / flavor / cluster / namespace); a full reset also restores faults, lifecycle and the journal', 'EmulatorReset', {
         querystring: ResetScopeSchema,
-        body: Type.Union([ResetScopeSchema, Type.Null()]),
+        body: Type.Union([ResetBodySchema, Type.Null()]),
         response: { 200: ResetResultSchema, ...controlErrors },
       }),
+      // The body schema states the rule; this answers first, naming the flavour and the dialect.
+      preValidation: async (req) => {
+        const body = req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}
+        const merged = { ...(req.query as object), ...body } as { dialect?: unknown; flavor?: unknown }
+        if (typeof merged.dialect === 'string' && typeof merged.flavor === 'string') checkResetDialect({ dialect: merged.dialect, flavor: merged.flavor })
+      },
     },
     async (req) => control.reset(toScope({ ...req.query, ...(req.body ?? {}) })),
   )

@@ -38,6 +38,12 @@ export const ResetScopeSchema = Type.Object(
   { additionalProperties: false, description: 'All absent: reset everything. Query and body fields are merged (body wins).' },
 )
 export type ResetScopeWire = Static<typeof ResetScopeSchema>
+/** The body states what the query cannot: dialect cloudpods takes no CCE flavour. */
+export const ResetBodySchema = Type.Object(ResetScopeSchema.properties, {
+  additionalProperties: false,
+  description: 'All absent: reset everything. Query and body fields are merged (body wins). dialect cloudpods takes no flavor (flavors are CCE\'s).',
+  not: { required: ['dialect', 'flavor'], properties: { dialect: { enum: ['cloudpods'] } } },
+})
 
 export const ResetResultSchema = Type.Object({
   scoped: Type.Boolean(),
