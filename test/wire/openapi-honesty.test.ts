@@ -235,6 +235,14 @@ describe('Cloudpods releases state what the server refuses', () => {
   })
 })
 
+it('Cloudpods rollback states revision >= 0 and documents the 400s; a negative one keeps the sentence', async () => {
+  const body = JSON.stringify(op('/api/releases/{id}/rollback', 'post').requestBody.content['application/json'].schema)
+  expect(body).toMatch(/"revision":\{[^}]*"minimum":0/)
+  expect(op('/api/releases/{id}/rollback', 'post').responses['400']).toBeDefined()
+  const res = await t.app.inject({ method: 'POST', url: '/api/releases/web/rollback', headers: json, payload: { release: { revision: -1 } } })
+  expect([res.statusCode, res.json().details]).toEqual([400, 'invalid release revision'])
+})
+
 describe('the control plane states what the server refuses', () => {
   it('a fault rule operation is a known name in any case; another keeps the sentence naming them', async () => {
     const schema = JSON.stringify(op('/_emulator/faults', 'post').requestBody.content['application/json'].schema)

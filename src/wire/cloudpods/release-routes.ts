@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { chartRefOf, type CloudpodsReleaseService } from '../../cloudpods/release-service.js'
 import type { CloudpodsRelease } from '../../cloudpods/release.js'
+import { ValidationError } from '../../errors.js'
 import { cloudpodsError } from './error-map.js'
 import { checkListOrder, first, parseReleaseListQuery } from './list-query.js'
 import { helmRelease, historyEntry, releaseColumns, releaseDetail, releaseListItem } from './release-mapper.js'
@@ -215,6 +216,11 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         params: ReleaseIdParamsSchema,
         body: RollbackBodySchema,
         response: { 200: ReleaseEnvelopeSchema, ...releaseErrors },
+      },
+      // The schema states revision >= 0; this answers first, with kubeserver's sentence.
+      preValidation: async (req) => {
+        const revision = unwrap(req.body as Body | null | undefined).revision
+        if (typeof revision === 'number' && revision < 0) throw new ValidationError('invalid release revision', 'revision')
       },
     },
     async (req) => {

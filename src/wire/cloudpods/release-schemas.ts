@@ -29,7 +29,7 @@ const Placement = {
 }
 
 const ValuesFields = {
-  values: Opt(Type.String({ maxLength: 1024 * 1024, description: 'Values as a YAML document' })),
+  values: Opt(Type.String({ maxLength: 1024 * 1024, description: 'Values as a YAML document: empty, or a mapping at the top level (anything else is a 400 InputParameterError)' })),
   sets: Opt(Type.Record(Type.String(), Type.String(), { description: '--set style pairs: dotted path → value' })),
   values_json: Opt(Values('Values merged last over the top level (climc sends -f files here)')),
   version: Opt(Str('Chart version constraint; empty: the newest version')),
@@ -100,7 +100,7 @@ export const LegacyUpgradeBodySchema = Type.Object(
 
 export const RollbackInputSchema = Type.Object(
   {
-    revision: Opt(Type.Integer({ description: 'Revision to roll back to; 0 or absent: the previous one; negative is refused' })),
+    revision: Opt(Type.Integer({ minimum: 0, description: "Revision to roll back to; 0 or absent: the previous one; one the release's history does not hold is a 400" })),
     description: Opt(Str('Accepted and ignored, as kubeserver does: Helm writes "Rollback to N"')),
     recreate: Opt(Type.Boolean()),
     force: Opt(Type.Boolean()),
@@ -117,7 +117,7 @@ export const ShowQuerySchema = Type.Object(
   {
     cluster: QStr('Narrows a name lookup: cluster id or name'),
     cluster_id: QStr('Alias of cluster'),
-    namespace: QStr('Narrows a name lookup: namespace id or name (needs cluster)'),
+    namespace: QStr('Narrows a name lookup: namespace id or name; by name it needs cluster or cluster_id (else 406 NotEmptyError)'),
     namespace_id: QStr('Alias of namespace'),
   },
   { additionalProperties: true },
@@ -136,7 +136,7 @@ export const ListQuerySchema = Type.Object(
     details: QStr('Default true; false answers DB columns only (climc sends false)'),
     cluster: QStr('Cluster id or name'),
     cluster_id: QStr('Alias of cluster'),
-    namespace: QStr('Namespace id or name; needs cluster'),
+    namespace: QStr('Namespace id or name; by name it needs cluster or cluster_id (else 406 NotEmptyError)'),
     namespace_id: QStr('Alias of namespace'),
     name: QList('Exact release names (any of)'),
     id: QList('Release ids (any of)'),
