@@ -210,6 +210,10 @@ describe('Cloudpods releases state what the server refuses', () => {
     expect([res.statusCode, res.json().details]).toEqual([400, 'order must be asc or desc'])
     const ok = await t.app.inject({ method: 'GET', url: '/api/releases?order=ASC', headers: AUTH })
     expect(ok.statusCode).toBe(200)
+    expect(JSON.stringify(qparam('/api/releases', 'get', 'order_by').schema)).toContain('"enum":["","id","name"')
+    const field = await t.app.inject({ method: 'GET', url: '/api/releases?order_by=0', headers: AUTH })
+    expect(field.statusCode).toBe(400)
+    expect(field.json().details).toMatch(/^order_by: unknown field "0" \(one of id, name/)
   })
 
   it('create: the chart is named by repo + chart or chart_name "<repo>/<chart>"; a missing repo keeps kubeserver\'s sentence', async () => {

@@ -10,7 +10,7 @@ import { chartRefOf, type CloudpodsReleaseService } from '../../cloudpods/releas
 import type { CloudpodsRelease } from '../../cloudpods/release.js'
 import { ValidationError } from '../../errors.js'
 import { cloudpodsError } from './error-map.js'
-import { checkListOrder, first, parseReleaseListQuery } from './list-query.js'
+import { first, type ListQueryInput, parseReleaseListQuery } from './list-query.js'
 import { helmRelease, historyEntry, releaseColumns, releaseDetail, releaseListItem } from './release-mapper.js'
 import {
   CreateReleaseBodySchema,
@@ -66,9 +66,9 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
     '/releases',
     {
       config: { operation: 'list' },
-      // The schema states the order words; this answers first, with the framework's sentence.
+      // The schema states the order words and fields; this answers first, with the framework's sentences.
       preValidation: async (req) => {
-        checkListOrder(req.query as { order?: unknown })
+        parseReleaseListQuery(req.query as ListQueryInput)
       },
       schema: { ...meta('cloudpodsListReleases', 'List releases (climc k8s-release-list)'), querystring: ListQuerySchema, response: { 200: ReleaseListSchema, ...releaseErrors } },
     },

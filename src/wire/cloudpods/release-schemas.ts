@@ -5,6 +5,7 @@
  * server ignores them). Query strings arrive folded: a repeated or `key.N` parameter is an array.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { FILTER_FIELDS } from '../../cloudpods/release-query.js'
 import { cloudpodsErrorResponses } from './schemas.js'
 
 export const RELEASES_TAG = 'Cloudpods releases'
@@ -14,6 +15,8 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t)
 /** A query parameter that may repeat (`a=1&a=2`, or climc's `a.0=1&a.1=2`). */
 const QList = (description: string) => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description }))
 const QStr = (description: string) => QList(description)
+/** The fields list-query.ts orders by (release-query.ts checkField); empty ones are skipped. */
+const OrderByField = Type.String({ enum: ['', ...FILTER_FIELDS] })
 /** What list-query.ts checkListOrder takes. */
 const OrderWord = Type.String({ pattern: '^(?:[aA][sS][cC]|[dD][eE][sS][cC])?$' })
 const Values = (description: string) => Type.Object({}, { additionalProperties: true, description })
@@ -145,7 +148,7 @@ export const ListQuerySchema = Type.Object(
     type: QStr('internal or external (the repo type)'),
     filter: QList("field.op(values), all must hold; ops equals, notequals, contains, startswith, endswith, in, notin, isnull, isnotnull, isempty, isnotempty, gt, ge, lt, le"),
     filter_any: QList('As filter; any must hold'),
-    order_by: QList('Fields to order by'),
+    order_by: Type.Optional(Type.Union([OrderByField, Type.Array(OrderByField)], { description: 'Fields to order by' })),
     order: Type.Optional(Type.Union([OrderWord, Type.Array(OrderWord)], { description: 'asc or desc, any case (default desc); of a repeated one the first counts' })),
     deployed: QStr("climc's legacy flag, honoured (extension): status deployed"),
     failed: QStr("climc's legacy flag, honoured (extension): failed, create_fail, delete_fail"),
