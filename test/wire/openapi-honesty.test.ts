@@ -214,6 +214,10 @@ describe('Cloudpods releases state what the server refuses', () => {
     const field = await t.app.inject({ method: 'GET', url: '/api/releases?order_by=0', headers: AUTH })
     expect(field.statusCode).toBe(400)
     expect(field.json().details).toMatch(/^order_by: unknown field "0" \(one of id, name/)
+    const clause = new RegExp(qparam('/api/releases', 'get', 'filter').schema.anyOf[0].pattern)
+    expect(clause.test('status.IN(deployed,failed)') && !clause.test('0') && !clause.test('nosuch.equals(x)')).toBe(true)
+    const filter = await t.app.inject({ method: 'GET', url: '/api/releases?filter=0', headers: AUTH })
+    expect([filter.statusCode, filter.json().details]).toEqual([400, 'filter: "0" is not field.op(values), e.g. status.equals(deployed)'])
   })
 
   it('create: the chart is named by repo + chart or chart_name "<repo>/<chart>"; a missing repo keeps kubeserver\'s sentence', async () => {

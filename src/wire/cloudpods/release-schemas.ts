@@ -5,7 +5,7 @@
  * server ignores them). Query strings arrive folded: a repeated or `key.N` parameter is an array.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { FILTER_FIELDS } from '../../cloudpods/release-query.js'
+import { FILTER_FIELDS, FILTER_OPS } from '../../cloudpods/release-query.js'
 import { cloudpodsErrorResponses } from './schemas.js'
 
 export const RELEASES_TAG = 'Cloudpods releases'
@@ -17,6 +17,10 @@ const QList = (description: string) => Type.Optional(Type.Union([Type.String(), 
 const QStr = (description: string) => QList(description)
 /** The fields list-query.ts orders by (release-query.ts checkField); empty ones are skipped. */
 const OrderByField = Type.String({ enum: ['', ...FILTER_FIELDS] })
+/** One clause as list-query.ts parseFilterClause reads it: a known field, a known operator (any case), (values). */
+const anyCase = (w: string) => w.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`)
+const FilterClause = Type.String({ pattern: `^\\s*(?:${FILTER_FIELDS.join('|')})\\.(?:${FILTER_OPS.map(anyCase).join('|')})\\([\\s\\S]*\\)\\s*$` })
+const FilterList = (description: string) => Type.Optional(Type.Union([FilterClause, Type.Array(FilterClause)], { description }))
 /** What list-query.ts checkListOrder takes. */
 const OrderWord = Type.String({ pattern: '^(?:[aA][sS][cC]|[dD][eE][sS][cC])?$' })
 const Values = (description: string) => Type.Object({}, { additionalProperties: true, description })
@@ -146,8 +150,8 @@ export const ListQuerySchema = Type.Object(
     status: QList('DB statuses (any of)'),
     search: QStr('Substring of the name'),
     type: QStr('internal or external (the repo type)'),
-    filter: QList("field.op(values), all must hold; ops equals, notequals, contains, startswith, endswith, in, notin, isnull, isnotnull, isempty, isnotempty, gt, ge, lt, le"),
-    filter_any: QList('As filter; any must hold'),
+    filter: FilterList("field.op(values), all must hold; ops equals, notequals, contains, startswith, endswith, in, notin, isnull, isnotnull, isempty, isnotempty, gt, ge, lt, le"),
+    filter_any: FilterList('As filter; any must hold'),
     order_by: Type.Optional(Type.Union([OrderByField, Type.Array(OrderByField)], { description: 'Fields to order by' })),
     order: Type.Optional(Type.Union([OrderWord, Type.Array(OrderWord)], { description: 'asc or desc, any case (default desc); of a repeated one the first counts' })),
     deployed: QStr("climc's legacy flag, honoured (extension): status deployed"),
