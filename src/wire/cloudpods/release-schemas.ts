@@ -21,6 +21,9 @@ const OrderByField = Type.String({ enum: ['', ...FILTER_FIELDS] })
 const anyCase = (w: string) => w.replace(/[a-z]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`)
 const FilterClause = Type.String({ pattern: `^\\s*(?:${FILTER_FIELDS.join('|')})\\.(?:${FILTER_OPS.map(anyCase).join('|')})\\([\\s\\S]*\\)\\s*$` })
 const FilterList = (description: string) => Type.Optional(Type.Union([FilterClause, Type.Array(FilterClause)], { description }))
+/** What list-query.ts nonNegativeInt takes (of a repeated one the first counts). */
+const CountWord = Type.String({ pattern: '^[0-9]{0,9}$' })
+const Count = (description: string) => Type.Optional(Type.Union([CountWord, Type.Array(CountWord)], { description: `${description}; up to 9 digits` }))
 /** What list-query.ts checkListOrder takes. */
 const OrderWord = Type.String({ pattern: '^(?:[aA][sS][cC]|[dD][eE][sS][cC])?$' })
 const Values = (description: string) => Type.Object({}, { additionalProperties: true, description })
@@ -137,8 +140,8 @@ export const HistoryQuerySchema = Type.Object(
 
 export const ListQuerySchema = Type.Object(
   {
-    limit: QStr('Page size; default and cap 2048'),
-    offset: QStr('Items to skip'),
+    limit: Count('Page size; default and cap 2048'),
+    offset: Count('Items to skip'),
     force_no_paging: QStr('true: no paging'),
     details: QStr('Default true; false answers DB columns only (climc sends false)'),
     cluster: QStr('Cluster id or name'),
