@@ -50,7 +50,16 @@ export class DefaultRepoFetcher implements RepoFetcher {
 
   fetch(url: string): Promise<FetchedPackage[]> {
     const parsed = new URL(url)
-    if (parsed.protocol === 'file:') return fetchFolder(fileURLToPath(parsed), this.limits)
+    if (parsed.protocol === 'file:') {
+      // fileURLToPath throws a bare URIError on escapes that do not decode (e.g. "%zz"): the caller's fault, not ours.
+      let dir: string
+      try {
+        dir = fileURLToPath(parsed)
+      } catch (err) {
+        return Promise.reject(new NotAcceptableError(`Add helm repo ${url} failed: not a usable file URL (${(err as Error).message})`))
+      }
+      return fetchFolder(dir, this.limits)
+    }
     if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return fetchHelmRepo(parsed, this.limits)
     return Promise.reject(new NotAcceptableError(`Add helm repo ${url} failed: only file://, http:// and https:// repositories are supported`))
   }

@@ -123,6 +123,12 @@ describe('folder fetcher (file://)', () => {
     dir = undefined
   })
 
+  it('refuses a file:// URL whose %-escapes do not decode (schemathesis found a 500 here)', async () => {
+    const err = await rejection(new DefaultRepoFetcher(LIMITS).fetch('file:///charts-%zz/repo'))
+    expect(err).toBeInstanceOf(NotAcceptableError)
+    expect((err as Error).message).toMatch(/not a usable file URL/)
+  })
+
   it('reads every .tgz of the folder, not its subfolders or other files, bounded', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cp-folder-'))
     writeFileSync(join(dir, 'b-1.0.0.tgz'), await chartPackage('b', '1.0.0'))
