@@ -4,8 +4,9 @@
  * caches: the answers are small pages, and the one query polled every second (dataVersion) is
  * SQLite's own change counter.
  */
+import type { PendingRow as StoredPendingRow } from './release-repository.js'
 import type { ChartStoreEntry, DashboardQueries, FacetValue, PendingEntry, ReleaseFacets, ReleasePage, ReleaseQuery, ReleaseSummary } from '../control/dashboard.js'
-import type { Flavor, Operation, Outcome, ReleaseStatus } from '../releases/release.js'
+import type { Flavor, Operation, ReleaseStatus } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 
 // CROSS JOIN keeps releases (narrow rows) as the outer loop: left to itself SQLite scans the
@@ -46,19 +47,8 @@ interface SummaryRow {
   pending_due_at: number | null
 }
 
-interface PendingRow {
-  project_id: string
-  flavor: Flavor
-  cluster_id: string
-  namespace: string
-  name: string
-  operation: Operation
-  revision: number
-  base_revision: number | null
-  due_at: number | null
-  outcome: Outcome
-  failure_reason: string | null
-  reads_left: number | null
+/** The repository's pending row, plus when the operation started (its revision's update time). */
+interface PendingRow extends StoredPendingRow {
   started_at: number
 }
 
