@@ -55,6 +55,20 @@ describe('the CLI', () => {
     expect(cli.output()).toContain('shutting down')
   })
 
+  it('logs one JSON access line per request, each out while the server runs, none lost at exit', async () => {
+    const cli = await start(['--port', '0', '--db', ':memory:', '--log-format', 'json'])
+    const accessLines = () => cli.output().split('\n').filter((l) => l.includes('"operation":"ShowRelease"'))
+    expect((await fetch(release(cli.url, 'nothing-here'), { headers })).status).toBe(404)
+    // Lines are written once per event-loop turn: the answer's line follows within the turn.
+    await expect.poll(accessLines, { timeout: 5_000 }).toHaveLength(1)
+    expect(JSON.parse(accessLines()[0]!)).toMatchObject({ method: 'GET', status: 404, path: expect.stringContaining('/releases/nothing-here') })
+    // A burst answered in few turns, then an immediate stop: every line reaches stdout.
+    const burst = await Promise.all(Array.from({ length: 300 }, () => fetch(release(cli.url, 'nothing-here'), { headers }).then((r) => r.status)))
+    expect(burst.every((s) => s === 404)).toBe(true)
+    expect(await cli.stop('SIGTERM')).toBe(0)
+    expect(accessLines()).toHaveLength(301)
+  })
+
   it('keeps every acknowledged write across kill -9 and finishes pending work after a restart', async () => {
     const db = join(dir, 'restart.db')
     const first = await start(['--port', '0', '--db', db, '--lifecycle', 'realistic'])
