@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
-import { clipBody, redactBody, redactHeaders, type Journal } from '../../control/journal.js'
+import { keepBody, keptText, redactBody, redactHeaders, type EntryBuilder, type Journal, type KeptBody } from '../../control/journal.js'
 import type { Dialect, DialectRouter } from '../dialect.js'
 import { WireError } from '../errors.js'
 
@@ -17,7 +17,8 @@ export const CONTROL_PREFIX = '/_emulator'
 declare module 'fastify' {
   interface FastifyRequest {
     emulatorFault: string | null
-    journalResponse: { text: string | null; truncated: boolean } | null
+    /** The answer as the journal keeps it (keepBody): set in onSend, or by a streamed answer. */
+    journalResponse: KeptBody
     arrivedAt: Date | null
   }
 }
@@ -38,20 +39,23 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultStore, dial
   app.decorateRequest('emulatorFault', null)
   // preValidation: after the body is parsed (create and update name their release and chart
   // there) and after authentication, before the handler can change any state.
-  app.addHook('preValidation', async (req, reply) => {
-    if (!faults.hasHttpRules || isControl(req) || req.routeOptions.url === undefined) return
+  // Callback style: it runs on every request, and an async hook costs a promise each.
+  app.addHook('preValidation', (req, reply, done) => {
+    if (!faults.hasHttpRules || isControl(req) || req.routeOptions.url === undefined) return done()
     const path = req.url.split('?')[0] ?? req.url
     const dialect = dialects.forUrl(path)
     const rule = faults.decideHttp(factsOf(req, dialect, path))
-    if (!rule) return
+    if (!rule) return done()
     req.emulatorFault = rule.id
     reply.header('x-emulator-fault', rule.id)
     req.log.info({ fault: rule.id, status: rule.error?.status, latencyMs: rule.latency_ms }, 'fault injected')
-    if (rule.latency_ms) await new Promise((resolve) => setTimeout(resolve, rule.latency_ms!))
-    if (rule.error) {
+    const outcome = () => {
+      if (!rule.error) return done()
       const { statusCode, body } = dialect.renderError(new WireError(rule.error.status, rule.error.error_code, rule.error.error_msg), clock.now())
-      return reply.code(statusCode).type('application/json').send(body)
+      reply.code(statusCode).type('application/json').send(body)
     }
+    if (rule.latency_ms) setTimeout(outcome, rule.latency_ms)
+    else outcome()
   })
 }
 
@@ -65,42 +69,67 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
     done()
   })
   app.addHook('onSend', (req, _reply, payload, done) => {
-    if (req.arrivedAt && (typeof payload === 'string' || Buffer.isBuffer(payload))) req.journalResponse = clipBody(payload)
+    if (req.arrivedAt && (typeof payload === 'string' || Buffer.isBuffer(payload))) req.journalResponse = keepBody(payload)
     done(null, payload)
   })
   app.addHook('onResponse', (req, reply, done) => {
-    if (!req.arrivedAt) return done()
-    const [path = req.url, query = ''] = req.url.split('?', 2)
-    const owner = dialects.owner(path)
-    // Routed requests get their dialect's facts; an unknown path only its owner and flavour.
-    const routed = req.routeOptions.url !== undefined
-    const facts = routed ? factsOf(req, owner ?? dialects.default, path) : null
-    const flavor = facts ? facts.flavor : owner ? owner.factsOf(req).flavor : null
-    const requestBody = clipBody(redactBody(path, req.rawBody))
-    journal.record({
-      time: req.arrivedAt.toISOString(),
-      method: req.method,
+    if (req.arrivedAt) journal.defer(reply.statusCode, entryOf(req, reply.statusCode, reply.elapsedTime, dialects))
+    done()
+  })
+}
+
+/**
+ * What the journal keeps of a request until its entry is read: references to what the request
+ * already holds (headers, params, query, short bodies), bounded copies of long bodies, and the
+ * facts of a request with a body (they read it, and a body may be large). The closure takes
+ * these values, never the request itself, so a kept entry holds no socket or stream.
+ */
+function entryOf(req: FastifyRequest, status: number, elapsedMs: number, dialects: DialectRouter): EntryBuilder {
+  const arrivedAt = req.arrivedAt!
+  const { method, url, headers, params, query, body } = req
+  const [path = url, search = ''] = url.split('?', 2)
+  const routeOptions = req.routeOptions
+  const route = routeOptions.url ?? null
+  const requestId = String(req.id)
+  const projectId = req.projectId || null
+  const fault = req.emulatorFault
+  const response = req.journalResponse
+  const requestBody = keepBody(redactBody(path, req.rawBody))
+  const owner = dialects.owner(path)
+  const factsNow = (r: FastifyRequest) => (route !== null ? factsOf(r, owner ?? dialects.default, path) : null)
+  // A body is read now, while it is the request's; otherwise the facts wait for a reader.
+  let facts = body === undefined ? undefined : factsNow(req)
+  return () => {
+    // The request as the dialects' factsOf reads it, rebuilt from what was kept (a request
+    // with a body had its facts taken already: the body is not kept).
+    const like = { url, routeOptions: { url: route ?? undefined, schema: routeOptions.schema, config: routeOptions.config }, params, query, headers } as unknown as FastifyRequest
+    if (facts === undefined) facts = factsNow(like)
+    const reqBody = keptText(requestBody)
+    const resBody = keptText(response)
+    return {
+      time: arrivedAt.toISOString(),
+      method,
       path,
-      query,
-      route: req.routeOptions.url ?? null,
+      query: search,
+      route,
       // factsOf lists the specific operation first (null only for a route without an operation name).
       operation: facts?.operations[0] ?? null,
       dialect: facts?.dialect ?? owner?.name ?? null,
-      flavor,
-      project_id: req.projectId || null,
+      // Routed requests get their dialect's facts; an unknown path only its owner and flavour.
+      flavor: facts ? facts.flavor : owner ? owner.factsOf(like).flavor : null,
+      project_id: projectId,
       cluster_id: facts?.clusterId ?? null,
       namespace: facts?.namespace ?? null,
       name: facts?.name ?? null,
-      status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-      request_id: String(req.id),
-      request_headers: redactHeaders(req.headers),
-      request_body: requestBody.text,
-      request_body_truncated: requestBody.truncated,
-      response_body: req.journalResponse?.text ?? null,
-      response_body_truncated: req.journalResponse?.truncated ?? false,
-      fault: req.emulatorFault,
-    })
-    done()
-  })
+      status,
+      duration_ms: Math.round(elapsedMs * 1000) / 1000,
+      request_id: requestId,
+      request_headers: redactHeaders(headers),
+      request_body: reqBody.text,
+      request_body_truncated: reqBody.truncated,
+      response_body: resBody.text,
+      response_body_truncated: resBody.truncated,
+      fault,
+    }
+  }
 }
