@@ -84,7 +84,16 @@ export interface AppDeps {
   dialects?: readonly Dialect[]
   /** Reads chart packages; default: a worker thread when the worker entry is built (see worker-reader.ts). */
   chartReader?: ChartPackageReader
+  /** How long a client may take to send its headers, and its whole request; tests shorten them. */
+  timeouts?: { headersMs: number; requestMs: number }
 }
+
+/**
+ * A slow client (slowloris, a stalled upload) holds a connection, never the event loop; these
+ * bound how long. Node's defaults keep header-dribbling connections for 60 s, checked every 30 s.
+ * Loopback clients send headers in microseconds and a 10 MiB chart in milliseconds.
+ */
+export const DEFAULT_TIMEOUTS = { headersMs: 10_000, requestMs: 60_000 }
 
 export interface EmulatorApp {
   app: FastifyInstance
@@ -107,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const { config, db, clock } = deps
   const served = deps.dialects ?? DIALECTS
   const dialects = new DialectRouter(served)
+  const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS
   const routerRefusal = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
     const { statusCode, body } = dialects.forUrl(req.url).renderError(err, clock.now())
     reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
@@ -115,6 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
     bodyLimit: config.bodyLimit,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs / 4) },
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
