@@ -27,7 +27,7 @@
  *   scope.addHook('preParsing', auth)          // or registerAuth(scope, options)
  */
 import { Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler, RequestPayload } from 'fastify'
 import { CredentialStore, type AkSkCredential, type TokenCredential } from '../auth/credentials.js'
 import { APIGW_IAM_AUTH_ERROR_CODE, APIGW_MESSAGES, AUTH_ERROR_STATUS, payloadClaim, verifySignature } from '../auth/signature.js'
 import type { Clock } from '../clock.js'
@@ -51,19 +51,20 @@ export interface AuthOptions {
   maxBodyBytes?: number
 }
 
-export type AuthHook = (req: FastifyRequest, reply: FastifyReply, payload: RequestPayload) => Promise<RequestPayload>
+export type AuthHook = preParsingHookHandler | ((req: FastifyRequest, reply: FastifyReply, payload: RequestPayload) => Promise<RequestPayload>)
 
 const DEFAULT_MAX_BODY = 1024 * 1024
 const FORBIDDEN_CODE = 'CCE.01403001'
 
 /** The API gateway's answer when a request carries no credentials at all (presence mode). */
+/** The refusal of a request without credentials, or null (always null when auth is off). */
 export function presenceCheck(mode: AuthMode) {
-  return async (req: FastifyRequest): Promise<void> => {
-    if (mode === 'off') return
+  return (req: FastifyRequest): WireError | null => {
+    if (mode === 'off') return null
     const token = req.headers['x-auth-token']
     const auth = req.headers.authorization
-    if ((typeof token === 'string' && token !== '') || (typeof auth === 'string' && auth.startsWith('SDK-HMAC-SHA256 '))) return
-    throw new WireError(401, 'APIGW.0301', 'Incorrect IAM authentication information: the request carries neither X-Auth-Token nor an SDK-HMAC-SHA256 Authorization header')
+    if ((typeof token === 'string' && token !== '') || (typeof auth === 'string' && auth.startsWith('SDK-HMAC-SHA256 '))) return null
+    return new WireError(401, 'APIGW.0301', 'Incorrect IAM authentication information: the request carries neither X-Auth-Token nor an SDK-HMAC-SHA256 Authorization header')
   }
 }
 
@@ -115,9 +116,11 @@ export function authHook(options: AuthOptions): AuthHook {
   const { mode, clock } = options
   const presence = presenceCheck(mode)
   if (mode !== 'verify') {
-    return async (req, _reply, payload) => {
-      await presence(req)
-      return payload
+    // Callback style: this runs on every request, and an async hook costs promises each.
+    return (req, _reply, payload, done) => {
+      const refusal = presence(req)
+      if (refusal) return done(refusal)
+      done(null, payload)
     }
   }
 
@@ -127,7 +130,7 @@ export function authHook(options: AuthOptions): AuthHook {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   const refuse = (message: string) => new WireError(AUTH_ERROR_STATUS, APIGW_IAM_AUTH_ERROR_CODE, message)
 
-  return async (req, _reply, payload) => {
+  const verify: AuthHook = async (req: FastifyRequest, _reply: FastifyReply, payload: RequestPayload) => {
     const authorization = single(req.headers.authorization)
     if (authorization !== undefined && authorization.trim() !== '') {
       let body: Buffer | null = Buffer.alloc(0)
@@ -166,6 +169,7 @@ export function authHook(options: AuthOptions): AuthHook {
     }
     throw refuse(APIGW_MESSAGES.missing)
   }
+  return verify
 }
 
 /** Adds the auth check to every route registered in `scope` (an encapsulated plugin). */
