@@ -35,6 +35,7 @@ for (const probe of selected) {
   for (const c of result.checks.list) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${!c.detail ? '' : !c.ok ? `: ${c.detail}` : c.detail.length <= 60 ? ` (${c.detail})` : ''}`)
   const s = result.stats
   if (s) console.log(`  health: ${s.probes} probes, worst ${fmt(s.worstMs, 1)} ms, p99 ${fmt(s.p99Ms, 1)} ms; RSS ${fmt(s.rssBefore)} → peak ${fmt(s.rssPeak)} → ${fmt(s.rssAfter)} MiB; ${seconds.toFixed(1)} s`)
+  if (s?.slow?.length) console.log(`  answers over 50 ms at: ${s.slow.slice(0, 12).map(([t, ms]) => `+${t.toFixed(1)} s ${Math.round(ms)} ms`).join(', ')}${s.slow.length > 12 ? ` (${s.slow.length} in all)` : ''}`)
   if (result.note) console.log(`  ${result.note}`)
   rows.push({ probe, result, seconds })
 }

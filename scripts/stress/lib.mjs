@@ -87,6 +87,10 @@ const fs = require('node:fs')
 const { url, pid, intervalMs, timeoutMs } = workerData
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 const latencies = []
+const started = performance.now()
+// When the stalls over the target happened (seconds since the watch began), to tell a burst at
+// the start of a probe from one at its end.
+const slow = []
 let failures = 0, lastError = '', peak = 0, running = true, inflight = null
 const rss = () => { try { const m = /VmRSS:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8')); return m ? Number(m[1]) / 1024 : 0 } catch { return 0 } }
 const sampler = setInterval(() => { peak = Math.max(peak, rss()) }, 5)
@@ -99,6 +103,7 @@ function probe() {
     done = true
     inflight = null
     latencies.push(performance.now() - t0)
+    if (performance.now() - t0 > 50) slow.push([(t0 - started) / 1000, performance.now() - t0])
     if (!ok) { failures++; lastError = why }
     setTimeout(probe, intervalMs)
   }
@@ -118,7 +123,7 @@ parentPort.on('message', () => {
   clearInterval(sampler)
   peak = Math.max(peak, rss())
   agent.destroy()
-  parentPort.postMessage({ latencies, failures, lastError, peak })
+  parentPort.postMessage({ latencies, failures, lastError, peak, slow })
 })
 `
 
@@ -133,7 +138,7 @@ export function watch(server, { intervalMs = 5, timeoutMs = 30_000 } = {}) {
     async stop() {
       const result = new Promise((r) => worker.once('message', r))
       worker.postMessage('stop')
-      const { latencies, failures, lastError, peak } = await result
+      const { latencies, failures, lastError, peak, slow } = await result
       await worker.terminate()
       const sorted = [...latencies].sort((a, b) => a - b)
       const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN)
@@ -142,6 +147,8 @@ export function watch(server, { intervalMs = 5, timeoutMs = 30_000 } = {}) {
         worstMs: sorted.length ? sorted[sorted.length - 1] : NaN,
         p99Ms: at(0.99),
         healthFailures: failures,
+        /** [seconds since the watch began, ms] of each answer slower than 50 ms. */
+        slow,
         healthLastError: lastError,
         rssBefore: before,
         rssPeak: Math.max(peak, before),
