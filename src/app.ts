@@ -27,7 +27,7 @@ import { CloudpodsChartCatalog, FlavorChartCatalog } from './cloudpods/release-c
 import { CloudpodsReleaseService } from './cloudpods/release-service.js'
 import { SqliteCloudpodsReleaseStore } from './storage/cloudpods-release-repository.js'
 import { seededRandom } from './releases/progression.js'
-import { ReleaseService } from './releases/release-service.js'
+import { ReleaseService, SETTLE_SLICE } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { MIGRATIONS } from './storage/migrations/index.js'
@@ -193,6 +193,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // A release's merged values may be as large as a request body, and no larger.
     maxValuesBytes: config.bodyLimit,
   })
+  // Due work (a fast install) is settled in the batch of the writes that made it, before the one
+  // commit: a write settles only its own release, and the next read finds nothing left to do.
+  // (A running drain() settles its slices itself, and counts them.)
+  batch.beforeCommit(() => void (releases.draining || releases.settleSome(SETTLE_SLICE)))
   const cloudpodsReleases = new CloudpodsReleaseService({
     releases,
     store: cloudpodsStore,
@@ -235,6 +239,21 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   app.addHook('onSend', (_req, _reply, payload, done) => {
     if (!batch.pending) return done(null, payload)
     batch.durable().then(() => done(null, payload), (err: unknown) => done(err as Error))
+  })
+  // Reads show every due operation settled. A backlog (a restart, a clock advance, a realistic
+  // profile's installs falling due together) is settled a slice per turn while reads (and, while
+  // it runs, writes) wait; the health probe never waits. Free when nothing is due.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.routeOptions.url === '/_emulator/health') return done()
+    try {
+      if (!releases.draining) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return done()
+        if (releases.settleSome(SETTLE_SLICE).taken < SETTLE_SLICE) return done()
+      }
+    } catch (err) {
+      return done(err as Error)
+    }
+    releases.drain().then(() => done(), (err: unknown) => done(err as Error))
   })
   registerRequestContext(app, config.defaultProjectId)
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.

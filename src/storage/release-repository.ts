@@ -3,7 +3,7 @@ import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
 import type { GroupCommit } from './group-commit.js'
 import { effectiveValues } from '../releases/values.js'
-import type { Effects } from '../releases/lifecycle.js'
+import { afterEffects, type Effects } from '../releases/lifecycle.js'
 import type { ListCursor, ReleaseFilter, ReleaseRepository } from '../releases/ports.js'
 import { releaseKeyString, type Flavor, type Operation, type Outcome, type PendingOperation, type ReleaseKey, type ReleaseStatus, type Revision, type Scope, type Values } from '../releases/release.js'
 
@@ -147,8 +147,11 @@ const TOO_LONG = Symbol('too long')
  * and filter), parsed chart defaults, and a lower bound on when pending work next falls due.
  * This process is the database's only writer (the file is locked), so every write here drops
  * exactly what it may change: the release's own entries, and the lists of its scope that could
- * hold it (unfiltered, or filtered to its namespace). Answers are only cached outside a
- * transaction: a value read inside one may yet be rolled back.
+ * hold it (unfiltered, or filtered to its namespace). A write keeps the release's history and
+ * latest revision it knows (write-through), so settling and the next show read nothing back.
+ * What is read or written inside an open transaction is cached too: every release written since
+ * the last commit is remembered, and when any write is undone (a refused write's savepoint, a
+ * lost batch) all of them are forgotten, so nothing a rollback took back can be answered.
  */
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly stmts
@@ -167,6 +170,10 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   #work: { nextDueAt: number | null; counting: boolean } | null = null
   readonly #chartValues: ChartValuesTable
   readonly #defaultsOf = (hash: string): Values => this.#chartDefaults(hash)
+  /** Releases written since the last commit (the batch's), forgotten if any write is undone. */
+  readonly #touched = new Map<string, ReleaseKey>()
+  /** A scope-wide write (a reset) since the last commit: undoing it forgets everything. */
+  #touchedAll = false
 
   constructor(
     private readonly db: DatabaseHandle,
@@ -174,6 +181,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     private readonly batch?: GroupCommit,
   ) {
     this.#chartValues = new ChartValuesTable(db)
+    batch?.onRolledBack(() => this.#undo())
+    batch?.onCommitted(() => this.#committed())
     const latestJoin = `FROM releases r JOIN release_revisions v
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
          AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision`
@@ -250,11 +259,20 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   transaction<T>(fn: () => T): T {
     if (this.batch) return this.batch.run(fn)
     // Nested calls (a read inside a write) join the outer transaction via savepoints.
-    return this.db.transaction(fn)()
+    let result: T
+    try {
+      result = this.db.transaction(fn)()
+    } catch (err) {
+      this.#undo()
+      throw err
+    }
+    if (!this.db.inTransaction) this.#committed()
+    return result
   }
 
+  /** Reads may always be cached: whatever a rollback takes back is forgotten then (see #undo). */
   get #cacheable(): boolean {
-    return !this.db.inTransaction
+    return true
   }
 
   history(key: ReleaseKey): Revision[] {
@@ -262,7 +280,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const cached = this.#history.hit(id)
     if (cached) return cached
     const revisions = this.stmts.history.all(keyParams(key)).map((row) => rowToRevision(row, this.#defaultsOf))
-    if (this.#cacheable && revisions.length > 0) this.#history.put(id, revisions)
+    // An empty history is kept too: a create reads it, and its write extends it.
+    if (this.#cacheable) this.#history.put(id, revisions)
     return revisions
   }
 
@@ -400,6 +419,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   /** Removes every release (with revisions and pending work) in a scope; returns how many. */
   deleteWhere(filter: ReleaseScopeFilter): number {
     this.#forgetAll()
+    this.#touchedAll = true
     const removed = this.stmts.deleteWhere.run({
       projectId: filter.projectId ?? null,
       flavor: filter.flavor ?? null,
@@ -411,6 +431,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   apply(key: ReleaseKey, fx: Effects): void {
+    const id = releaseKeyString(key)
+    const before = this.#history.get(id)
+    this.#touched.set(id, key)
     this.#forget(key)
     this.transaction(() => {
       const k = keyParams(key)
@@ -464,6 +487,25 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         }
       }
     })
+    if (before === undefined) return
+    const after = afterEffects(before, fx)
+    this.#history.put(id, after)
+    this.#latest.put(id, after.at(-1) ?? null)
+  }
+
+  /** Some write since the last commit was undone: forget every release written since. */
+  #undo(): void {
+    if (this.#touchedAll) {
+      this.#forgetAll()
+    } else {
+      for (const key of this.#touched.values()) this.#forget(key)
+      this.#work = null
+    }
+  }
+
+  #committed(): void {
+    this.#touched.clear()
+    this.#touchedAll = false
   }
 
   /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */
