@@ -243,12 +243,23 @@ export function afterEffects(history: readonly Revision[], fx: Effects): Revisio
   return fx.prune.length === 0 ? next : next.filter((r) => !fx.prune.includes(r.revision))
 }
 
-/** A copy with another status; accessors (a revision's lazily computed values) are copied as they are. */
+/**
+ * A copy with another status. `values` keeps its descriptor: a stored revision computes its
+ * values on first use (a getter), and copying must not force that.
+ */
 function restated(r: Revision, status: ReleaseStatus, description: string): Revision {
-  const copy = Object.create(Object.getPrototypeOf(r) as object | null, Object.getOwnPropertyDescriptors(r)) as Revision
-  copy.status = status
-  copy.description = description
-  return copy
+  const copy = {
+    key: r.key,
+    revision: r.revision,
+    status,
+    description,
+    chart: r.chart,
+    config: r.config,
+    ...(r.defaultsRef !== undefined ? { defaultsRef: r.defaultsRef } : {}),
+    firstDeployedAt: r.firstDeployedAt,
+    updatedAt: r.updatedAt,
+  } as Revision
+  return Object.defineProperty(copy, 'values', Object.getOwnPropertyDescriptor(r, 'values')!)
 }
 
 /** What happens when a pending operation falls due (or is triggered). */
