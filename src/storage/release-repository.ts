@@ -45,6 +45,10 @@ export interface PendingRow {
 
 const KEY = 'project_id = @projectId AND flavor = @flavor AND cluster_id = @clusterId AND namespace = @namespace AND name = @name'
 
+/** The key as positional arguments, for the write statements (binding by name costs ~2 µs more per statement). */
+const KEY_AT = 'project_id = ? AND flavor = ? AND cluster_id = ? AND namespace = ? AND name = ?'
+const keyArgs = (k: ReleaseKey): [string, string, string, string, string] => [k.projectId, k.flavor, k.clusterId, k.namespace, k.name]
+
 const keyParams = (k: ReleaseKey) => ({
   projectId: k.projectId,
   flavor: k.flavor,
@@ -219,22 +223,21 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         chart: list(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
         both: list(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
       },
-      upsertRelease: db.prepare(`
+      upsertRelease: db.prepare<[string, string, string, string, string, number]>(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
-        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision)
+        VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET latest_revision = excluded.latest_revision`),
-      insertRevision: db.prepare(`
+      insertRevision: db.prepare<unknown[]>(`
         INSERT INTO release_revisions (project_id, flavor, cluster_id, namespace, name, revision, status, description,
           chart_id, chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at)
-        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision, @status, @description,
-          @chartId, @chartName, @chartVersion, @chartPublic, @configJson, @valuesJson, @defaultsHash, @firstDeployedAt, @updatedAt)`),
-      updateRevision: db.prepare(`UPDATE release_revisions SET status = @status, description = @description WHERE ${KEY} AND revision = @revision`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateRevision: db.prepare<unknown[]>(`UPDATE release_revisions SET status = ?, description = ? WHERE ${KEY_AT} AND revision = ?`),
       deleteRevision: db.prepare(`DELETE FROM release_revisions WHERE ${KEY} AND revision = @revision`),
       deleteRelease: db.prepare(`DELETE FROM releases WHERE ${KEY}`),
       pending: db.prepare<Record<string, string>, PendingRow>(`SELECT * FROM pending_operations WHERE ${KEY}`),
-      putPending: db.prepare(`
+      putPending: db.prepare<unknown[]>(`
         INSERT INTO pending_operations (project_id, flavor, cluster_id, namespace, name, operation, revision, base_revision, due_at, outcome, failure_reason, reads_left)
-        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @operation, @revision, @baseRevision, @dueAt, @outcome, @failureReason, @readsLeft)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET operation = excluded.operation, revision = excluded.revision, base_revision = excluded.base_revision,
           due_at = excluded.due_at, outcome = excluded.outcome, failure_reason = excluded.failure_reason, reads_left = excluded.reads_left`),
       // The read that brings reads_left to 0 makes the operation due now; settle() then completes it.
@@ -246,7 +249,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         DELETE FROM releases
          WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)
            AND (@clusterId IS NULL OR cluster_id = @clusterId) AND (@namespace IS NULL OR namespace = @namespace)`),
-      clearPending: db.prepare(`DELETE FROM pending_operations WHERE ${KEY}`),
+      clearPending: db.prepare<[string, string, string, string, string]>(`DELETE FROM pending_operations WHERE ${KEY_AT}`),
       due: db.prepare<{ now: number; limit: number }, PendingRow>(
         `SELECT * FROM pending_operations WHERE due_at IS NOT NULL AND due_at <= @now ORDER BY due_at LIMIT @limit`,
       ),
@@ -442,43 +445,35 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         this.#chartValues.sweep()
         return
       }
+      const at = keyArgs(key)
       if (fx.insert) {
         const r = fx.insert
-        this.stmts.upsertRelease.run({ ...k, revision: r.revision })
-        this.stmts.insertRevision.run({
-          ...k,
-          revision: r.revision,
-          status: r.status,
-          description: r.description,
-          chartId: r.chart.id,
-          chartName: r.chart.name,
-          chartVersion: r.chart.version,
-          chartPublic: r.chart.public ? 1 : 0,
-          configJson: JSON.stringify(r.config),
+        this.stmts.upsertRelease.run(...at, r.revision)
+        this.stmts.insertRevision.run(
+          ...at,
+          r.revision,
+          r.status,
+          r.description,
+          r.chart.id,
+          r.chart.name,
+          r.chart.version,
+          r.chart.public ? 1 : 0,
+          JSON.stringify(r.config),
           // Chart defaults are stored once (chart_values); the values are computed again on read.
-          valuesJson: r.defaultsRef === undefined ? JSON.stringify(r.values) : null,
-          defaultsHash: r.defaultsRef ?? null,
-          firstDeployedAt: r.firstDeployedAt.getTime(),
-          updatedAt: r.updatedAt.getTime(),
-        })
+          r.defaultsRef === undefined ? JSON.stringify(r.values) : null,
+          r.defaultsRef ?? null,
+          r.firstDeployedAt.getTime(),
+          r.updatedAt.getTime(),
+        )
       }
-      for (const u of fx.updates) this.stmts.updateRevision.run({ ...k, ...u })
+      for (const u of fx.updates) this.stmts.updateRevision.run(u.status, u.description, ...at, u.revision)
       for (const revision of fx.prune) this.stmts.deleteRevision.run({ ...k, revision })
       if (fx.prune.length > 0) this.#chartValues.sweep()
-      if (fx.pending === null) this.stmts.clearPending.run(k)
+      if (fx.pending === null) this.stmts.clearPending.run(...at)
       else if (fx.pending) {
         const p = fx.pending
         const dueAt = p.dueAt ? p.dueAt.getTime() : null
-        this.stmts.putPending.run({
-          ...k,
-          operation: p.operation,
-          revision: p.revision,
-          baseRevision: p.baseRevision,
-          dueAt,
-          outcome: p.outcome,
-          failureReason: p.failureReason,
-          readsLeft: p.readsLeft ?? null,
-        })
+        this.stmts.putPending.run(...at, p.operation, p.revision, p.baseRevision, dueAt, p.outcome, p.failureReason, p.readsLeft ?? null)
         // Only ever lowered: a bound that is too early costs one query, one too late would skip work.
         const work = this.#work
         if (work) {
