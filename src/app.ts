@@ -65,8 +65,12 @@ import { SqliteKeystoneTokenRepository } from './storage/keystone-token-reposito
  */
 export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
 
-/** Writes started per turn of the event loop (~0.3 ms each): keeps every turn short under a burst. */
+/**
+ * Writes started per turn of the event loop (~0.3 ms each): keeps every turn short under a burst,
+ * and shorter still while reads arrive (reads next to a create load then keep ~half their rate).
+ */
 const WRITES_PER_TURN = 32
+const WRITES_PER_TURN_WHILE_READING = 8
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -248,10 +252,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // profile's installs falling due together) is settled a slice per turn while reads (and, while
   // it runs, writes) wait; the health probe never waits. Free when nothing is due. Writes are
   // paced: at most WRITES_PER_TURN start in one turn (see write-pacing.ts).
-  const pacer = new WritePacer(WRITES_PER_TURN)
+  const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING)
   app.addHook('onRequest', (req, _reply, done) => {
     if (req.routeOptions.url === '/_emulator/health') return done()
     const read = req.method === 'GET' || req.method === 'HEAD'
+    if (read) pacer.noteRead()
     const start = read ? () => done() : () => pacer.admit(() => done())
     try {
       if (!releases.draining) {

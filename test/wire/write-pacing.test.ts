@@ -17,7 +17,7 @@ afterEach(async () => {
 describe('write pacing', () => {
   it('starts at most perTurn writes a turn, the rest in arrival order in the turns after', () => {
     const turns: Array<() => void> = []
-    const pacer = new WritePacer(2, (fn) => turns.push(fn))
+    const pacer = new WritePacer(2, 2, (fn) => turns.push(fn))
     const started: number[] = []
     for (let i = 0; i < 5; i++) pacer.admit(() => started.push(i))
     expect(started).toEqual([0, 1])
@@ -33,6 +33,19 @@ describe('write pacing', () => {
     expect(turns).toHaveLength(0)
     pacer.admit(() => started.push(6))
     expect(started.at(-1)).toBe(6)
+  })
+
+  it('gives writes the smaller allowance while reads arrive, this turn and the next', () => {
+    const turns: Array<() => void> = []
+    const pacer = new WritePacer(3, 1, (fn) => turns.push(fn))
+    const started: number[] = []
+    pacer.noteRead()
+    for (let i = 0; i < 4; i++) pacer.admit(() => started.push(i))
+    expect(started).toEqual([0])
+    turns.shift()!() // the turn after a read: still 1
+    expect(started).toEqual([0, 1])
+    turns.shift()!() // no read for a whole turn: 3 again
+    expect(started).toEqual([0, 1, 2, 3])
   })
 
   it('a burst of 100 creates spans several commits, answers none before a commit, and lets the health probe through', async () => {
