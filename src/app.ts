@@ -204,7 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // Due work (a fast install) is settled in the batch of the writes that made it, before the one
   // commit: a write settles only its own release, and the next read finds nothing left to do.
   // (A running drain() settles its slices itself, and counts them.)
-  batch.beforeCommit(() => void (releases.draining || releases.settleSome(SETTLE_SLICE)))
+  batch.beforeCommit(() => void (releases.draining || releases.settleJoined(SETTLE_SLICE)))
   const cloudpodsReleases = new CloudpodsReleaseService({
     releases,
     store: cloudpodsStore,

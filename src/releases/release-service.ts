@@ -221,6 +221,16 @@ export class ReleaseService {
     return this.settleBatch(now, limit)
   }
 
+  /**
+   * settleSome for a caller already inside a write's transaction (the app runs it as each write
+   * batch commits): no separate query asks first whether anything is due.
+   */
+  settleJoined(limit: number): { taken: number; completed: number } {
+    const now = this.deps.clock.now()
+    if (!this.deps.repo.mayBeDue(now)) return { taken: 0, completed: 0 }
+    return this.settleBatch(now, limit)
+  }
+
   /** True while drain() is settling a backlog: reads should wait for it (see drain). */
   get draining(): boolean {
     return this.#draining !== null
@@ -262,6 +272,7 @@ export class ReleaseService {
     return repo.transaction(() => {
       const due = repo.due(now, limit)
       for (const op of due) repo.apply(op.key, settleOne(repo.history(op.key), op))
+      if (due.length < limit) repo.noneDueBy(now)
       return { taken: due.length, completed: due.filter((op) => op.outcome !== 'stick').length }
     })
   }

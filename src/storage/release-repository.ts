@@ -399,6 +399,16 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return { due: work.nextDueAt !== null && work.nextDueAt <= now.getTime() && this.hasDue(now), counting: work.counting }
   }
 
+  mayBeDue(now: Date): boolean {
+    return this.#maybeDue(now.getTime())
+  }
+
+  noneDueBy(now: Date): void {
+    // What remains is due after `now`: now + 1 ms is a lower bound until a write lowers it.
+    const work = this.#work
+    if (work && work.nextDueAt !== null && work.nextDueAt <= now.getTime()) work.nextDueAt = now.getTime() + 1
+  }
+
   /** False only when nothing can be due at `nowMs`; after a query that finds nothing, the bound is refreshed. */
   #maybeDue(nowMs: number): boolean {
     const work = this.#knownWork()
