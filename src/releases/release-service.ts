@@ -2,7 +2,7 @@
  * Release operations: load history → pure lifecycle plan → store the effects, in one
  * transaction. Due pending work is settled before every read, so state advances on read
  * without timers and resumes after a restart. A write settles only its own release's due work
- * first (its plan needs nothing else); the rest is settled by reads, by settleSome() (the app
+ * first (its plan needs nothing else); the rest is settled by reads, by settleJoined() (the app
  * runs it as each write batch commits) and by drain(), which yields between slices so that a
  * backlog of thousands never holds the event loop.
  */
