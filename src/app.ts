@@ -27,7 +27,7 @@ import { CloudpodsChartCatalog, FlavorChartCatalog } from './cloudpods/release-c
 import { CloudpodsReleaseService } from './cloudpods/release-service.js'
 import { SqliteCloudpodsReleaseStore } from './storage/cloudpods-release-repository.js'
 import { seededRandom } from './releases/progression.js'
-import { ReleaseService } from './releases/release-service.js'
+import { ReleaseService, SETTLE_SLICE } from './releases/release-service.js'
 import { LifecycleSettings, ProfileScheduler } from './releases/scheduler.js'
 import type { DatabaseHandle } from './storage/db.js'
 import { MIGRATIONS } from './storage/migrations/index.js'
@@ -50,6 +50,7 @@ import { collectOperations } from './wire/control/operation-catalog.js'
 import { uiRoutes } from './wire/control/ui-routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
 import { registerBodyDrain } from './wire/body-drain.js'
+import { WritePacer } from './wire/write-pacing.js'
 import { registerMethodNotAllowed } from './wire/method-not-allowed.js'
 import { chartPartEncoding, optionalNullableBodies } from './wire/openapi-shape.js'
 import { registerJsonParser } from './wire/json-body.js'
@@ -63,6 +64,13 @@ import { SqliteKeystoneTokenRepository } from './storage/keystone-token-reposito
  * for paths no dialect owns (and Node parser refusals without a readable request line).
  */
 export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
+
+/**
+ * Writes started per turn of the event loop (~0.3 ms each): keeps every turn short under a burst,
+ * and shorter still while reads arrive (reads next to a create load then keep ~half their rate).
+ */
+const WRITES_PER_TURN = 32
+const WRITES_PER_TURN_WHILE_READING = 8
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -205,6 +213,10 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // A release's merged values may be as large as a request body, and no larger.
     maxValuesBytes: config.bodyLimit,
   })
+  // Due work (a fast install) is settled in the batch of the writes that made it, before the one
+  // commit: a write settles only its own release, and the next read finds nothing left to do.
+  // (A running drain() settles its slices itself, and counts them.)
+  batch.beforeCommit(() => void (releases.draining || releases.settleJoined(SETTLE_SLICE)))
   const cloudpodsReleases = new CloudpodsReleaseService({
     releases,
     store: cloudpodsStore,
@@ -247,6 +259,25 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   app.addHook('onSend', (_req, _reply, payload, done) => {
     if (!batch.pending) return done(null, payload)
     batch.durable().then(() => done(null, payload), (err: unknown) => done(err as Error))
+  })
+  // Reads show every due operation settled. A backlog (a restart, a clock advance, a realistic
+  // profile's installs falling due together) is settled a slice per turn while reads (and, while
+  // it runs, writes) wait; the health probe never waits. Free when nothing is due. Writes are
+  // paced: at most WRITES_PER_TURN start in one turn (see write-pacing.ts).
+  const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING)
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.routeOptions.url === '/_emulator/health') return done()
+    const read = req.method === 'GET' || req.method === 'HEAD'
+    if (read) pacer.noteRead()
+    const start = read ? () => done() : () => pacer.admit(() => done())
+    try {
+      if (!releases.draining) {
+        if (!read || releases.settleSome(SETTLE_SLICE).taken < SETTLE_SLICE) return start()
+      }
+    } catch (err) {
+      return done(err as Error)
+    }
+    releases.drain().then(start, (err: unknown) => done(err as Error))
   })
   registerRequestContext(app, config.defaultProjectId)
   // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.

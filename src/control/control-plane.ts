@@ -178,12 +178,26 @@ export class ControlPlane {
    * fell due, in bounded batches; returns the clock and how many operations completed.
    */
   advance(seconds: number): ClockView & { settled: number } {
+    this.#moveClock(seconds)
+    const settled = this.#deps.releases.settle()
+    return { ...this.clock(), settled }
+  }
+
+  /**
+   * advance() for the HTTP route: the same answer, but the settling yields to other clients
+   * between slices (ReleaseService.drain), so thousands falling due never stall them.
+   */
+  async advanceYielding(seconds: number): Promise<ClockView & { settled: number }> {
+    this.#moveClock(seconds)
+    const settled = await this.#deps.releases.drain()
+    return { ...this.clock(), settled }
+  }
+
+  #moveClock(seconds: number): void {
     const c = this.#deps.clock
     if (!canAdvance(c)) throw new ValidationError('this emulator was started with a clock that cannot be advanced', 'seconds')
     if (!Number.isFinite(seconds) || seconds < 0) throw new ValidationError('the clock only moves forward: seconds must be >= 0', 'seconds')
     c.advance(Math.round(seconds * 1000))
-    const settled = this.#deps.releases.settle()
-    return { ...this.clock(), settled }
   }
 
   lifecycle(): LifecycleView {

@@ -42,8 +42,8 @@ export class RevisionTimes {
    */
   observe(inner: ReleaseRepository): ReleaseRepository {
     const apply = (key: ReleaseKey, effects: Effects): void => {
-      // Only writes that end pending work need the current operation (one keyed read).
-      const current = effects.pending === null ? inner.pending(key) : null
+      // Only writes that end pending work need the current operation (a keyed read, unless the write names it).
+      const current = effects.pending === null ? (effects.ends ?? inner.pending(key)) : null
       inner.apply(key, effects)
       if (effects.pending !== undefined) this.note(key, effects, current)
     }

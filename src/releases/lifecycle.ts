@@ -67,6 +67,8 @@ export interface Effects {
   pending: PendingOperation | null | undefined
   /** Revisions to drop to honour MAX_HISTORY. */
   prune: number[]
+  /** The pending operation this write ends (set by complete()), so no one reads it back to know. */
+  ends?: PendingOperation | undefined
 }
 
 const noEffects = (): Effects => ({ insert: null, updates: [], purge: false, pending: undefined, prune: [] })
@@ -227,6 +229,39 @@ export function planUninstall(history: Revision[], current: PendingOperation | n
   }
 }
 
+/**
+ * A history as the store holds it once `fx` is applied (oldest first). Revisions that change are
+ * copied, never modified: cached answers may hold the old ones.
+ */
+export function afterEffects(history: readonly Revision[], fx: Effects): Revision[] {
+  if (fx.purge) return []
+  const next = fx.insert ? [...history, fx.insert] : [...history]
+  for (const u of fx.updates) {
+    const i = next.findIndex((r) => r.revision === u.revision)
+    if (i >= 0) next[i] = restated(next[i]!, u.status, u.description)
+  }
+  return fx.prune.length === 0 ? next : next.filter((r) => !fx.prune.includes(r.revision))
+}
+
+/**
+ * A copy with another status. `values` keeps its descriptor: a stored revision computes its
+ * values on first use (a getter), and copying must not force that.
+ */
+function restated(r: Revision, status: ReleaseStatus, description: string): Revision {
+  const copy = {
+    key: r.key,
+    revision: r.revision,
+    status,
+    description,
+    chart: r.chart,
+    config: r.config,
+    ...(r.defaultsRef !== undefined ? { defaultsRef: r.defaultsRef } : {}),
+    firstDeployedAt: r.firstDeployedAt,
+    updatedAt: r.updatedAt,
+  } as Revision
+  return Object.defineProperty(copy, 'values', Object.getOwnPropertyDescriptor(r, 'values')!)
+}
+
 /** What happens when a pending operation falls due (or is triggered). */
 export function complete(history: Revision[], op: PendingOperation, outcome: Exclude<Outcome, 'stick'>, reason?: string): Effects {
   const rule = TRANSITIONS[op.operation]
@@ -236,7 +271,7 @@ export function complete(history: Revision[], op: PendingOperation, outcome: Exc
   if (own.status !== expected) {
     throw new InvalidTransitionError(`cannot complete ${op.operation}: revision ${op.revision} is ${own.status}, not ${expected}`)
   }
-  const done: Effects = { ...noEffects(), pending: null }
+  const done: Effects = { ...noEffects(), pending: null, ends: op }
   const why = reason ?? op.failureReason ?? 'simulated failure'
 
   if (outcome === 'unknown') {

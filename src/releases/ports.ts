@@ -35,6 +35,10 @@ export interface ReleaseRepository {
    * operation counting reads (so this read must be counted)?
    */
   pendingWork(now: Date): { due: boolean; counting: boolean }
+  /** False only when nothing can be due at `now`, known without a query. */
+  mayBeDue(now: Date): boolean
+  /** Every operation due at or before `now` is settled: the store may stop looking before `now`. */
+  noneDueBy(now: Date): void
   apply(key: ReleaseKey, effects: Effects): void
   /** Counts one read of a release for read-driven progression (optional: stores without it never count). */
   countRead?(key: ReleaseKey, now: Date): void

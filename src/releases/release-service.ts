@@ -1,7 +1,10 @@
 /**
  * Release operations: load history → pure lifecycle plan → store the effects, in one
  * transaction. Due pending work is settled before every read, so state advances on read
- * without timers and resumes after a restart.
+ * without timers and resumes after a restart. A write settles only its own release's due work
+ * first (its plan needs nothing else); the rest is settled by reads, by settleJoined() (the app
+ * runs it as each write batch commits) and by drain(), which yields between slices so that a
+ * backlog of thousands never holds the event loop.
  */
 import type { Clock } from '../clock.js'
 import { InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
@@ -42,6 +45,8 @@ export interface ReleaseServiceDeps {
   scheduler: Scheduler
   /** Largest merged values (chart defaults coalesced with the user's) as JSON, in bytes. */
   maxValuesBytes?: number
+  /** Lets other work run between two slices of drain(); default: the next turn of the event loop. */
+  yieldTurn?: () => Promise<void>
 }
 
 /** The default cap on a release's merged values: Helm stores a release in a 1 MiB Secret. */
@@ -50,7 +55,17 @@ export const DEFAULT_MAX_RELEASE_VALUES_BYTES = 1024 * 1024
 /** Operations settled per transaction: bounds each transaction, not the total a read settles. */
 const SETTLE_BATCH = 500
 
+/**
+ * Operations drain() settles per turn of the event loop: ~50-100 µs each, so a slice keeps
+ * other clients waiting well under 50 ms even on a loaded machine.
+ */
+export const SETTLE_SLICE = 100
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 export class ReleaseService {
+  #draining: Promise<number> | null = null
+
   constructor(private readonly deps: ReleaseServiceDeps) {}
 
   create(scope: Scope, input: CreateInput): Revision {
@@ -59,7 +74,6 @@ export class ReleaseService {
     validateValuesDepth(input.values)
     const key: ReleaseKey = { ...scope, namespace: input.namespace, name: input.name }
     const { repo, clock } = this.deps
-    this.settle()
     return repo.transaction(() => {
       const chart = this.deps.charts.resolve(scope, input.chartId, input.version, null)
       const now = clock.now()
@@ -74,7 +88,7 @@ export class ReleaseService {
       }
       // Helm's dry-run install skips the name-in-use check and stores nothing.
       if (input.dryRun) return dryRun(planInstall([], cmd))
-      const fx = planInstall(repo.history(key), cmd)
+      const fx = planInstall(this.settledHistory(key, now), cmd)
       return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('install', key, now, { chart: chart.ref })))
     })
   }
@@ -126,13 +140,12 @@ export class ReleaseService {
   upgrade(key: ReleaseKey, input: UpgradeInput): Revision {
     validateValuesDepth(input.values)
     const { repo, clock } = this.deps
-    this.settle()
     return repo.transaction(() => {
-      const history = this.requireHistory(key)
+      const now = clock.now()
+      const history = this.requireHistory(key, now)
       const current = history.at(-1)!
       const chart = this.deps.charts.resolve(key, input.chartId, input.version, current.chart)
       const config = upgradeConfig(current.config, input.values, input)
-      const now = clock.now()
       const fx = planUpgrade(history, {
         chart: chart.ref,
         config,
@@ -148,14 +161,13 @@ export class ReleaseService {
 
   rollback(key: ReleaseKey, input: RollbackInput): Revision {
     const { repo, clock } = this.deps
-    this.settle()
     return repo.transaction(() => {
-      const history = this.requireHistory(key)
+      const now = clock.now()
+      const history = this.requireHistory(key, now)
       if (input.dryRun) {
         rollbackTarget(history, input.target)
         return history.at(-1)!
       }
-      const now = clock.now()
       const fx = planRollback(history, { target: input.target, now, schedule: UNSCHEDULED })
       const chart = rollbackTarget(history, input.target).chart
       return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('rollback', key, now, { chart })))
@@ -164,10 +176,9 @@ export class ReleaseService {
 
   uninstall(key: ReleaseKey): Revision {
     const { repo, clock } = this.deps
-    this.settle()
     return repo.transaction(() => {
-      const history = this.requireHistory(key)
       const now = clock.now()
+      const history = this.requireHistory(key, now)
       const fx = planUninstall(history, repo.pending(key), { now, schedule: UNSCHEDULED })
       // Deleting twice plans nothing; only a real deletion is scheduled (and may meet a fault).
       repo.apply(key, fx.pending ? withSchedule(fx, this.deps.scheduler.schedule('uninstall', key, now)) : fx)
@@ -200,12 +211,68 @@ export class ReleaseService {
     }
   }
 
+  /**
+   * Settles up to `limit` of the operations due now, earliest first, in one transaction:
+   * `taken` below `limit` means none is left. Free when nothing is due.
+   */
+  settleSome(limit: number): { taken: number; completed: number } {
+    const now = this.deps.clock.now()
+    if (!this.deps.repo.pendingWork(now).due) return { taken: 0, completed: 0 }
+    return this.settleBatch(now, limit)
+  }
+
+  /**
+   * settleSome for a caller already inside a write's transaction (the app runs it as each write
+   * batch commits): no separate query asks first whether anything is due.
+   */
+  settleJoined(limit: number): { taken: number; completed: number } {
+    const now = this.deps.clock.now()
+    if (!this.deps.repo.mayBeDue(now)) return { taken: 0, completed: 0 }
+    return this.settleBatch(now, limit)
+  }
+
+  /** True while drain() is settling a backlog: reads should wait for it (see drain). */
+  get draining(): boolean {
+    return this.#draining !== null
+  }
+
+  /**
+   * Settles every operation due now, SETTLE_SLICE at a time, letting the event loop run between
+   * slices: a backlog of thousands (a clock advance, a restart) never stalls other clients for
+   * long. Resolves with how many operations it completed once none due at its start is left.
+   * Calls made while a drain runs wait for it, then settle what is due by their own time.
+   * Until it resolves a read may still see some of that work pending: callers that answer
+   * reads wait for it first (the app's request hook).
+   */
+  drain(): Promise<number> {
+    const run = (): Promise<number> => this.#drainFrom(this.deps.clock.now())
+    const running = this.#draining
+    const next: Promise<number> = (running ? running.then(run, run) : run()).finally(() => {
+      if (this.#draining === next) this.#draining = null
+    })
+    this.#draining = next
+    return next
+  }
+
+  async #drainFrom(now: Date): Promise<number> {
+    const yieldTurn = this.deps.yieldTurn ?? nextTurn
+    let settled = 0
+    if (!this.deps.repo.pendingWork(now).due) return 0
+    for (;;) {
+      const slice = this.settleBatch(now, SETTLE_SLICE)
+      settled += slice.completed
+      if (slice.taken < SETTLE_SLICE) return settled
+      await yieldTurn()
+    }
+  }
+
   /** Settles up to `limit` operations due at `now`, earliest first, in one transaction. */
   private settleBatch(now: Date, limit: number): { taken: number; completed: number } {
     const { repo } = this.deps
     return repo.transaction(() => {
       const due = repo.due(now, limit)
       for (const op of due) repo.apply(op.key, settleOne(repo.history(op.key), op))
+      if (due.length < limit) repo.noneDueBy(now)
       return { taken: due.length, completed: due.filter((op) => op.outcome !== 'stick').length }
     })
   }
@@ -216,10 +283,9 @@ export class ReleaseService {
    * afterwards, or null when a completed uninstall purged the release.
    */
   trigger(key: ReleaseKey, outcome: Exclude<Outcome, 'stick'>, reason?: string): { operation: PendingOperation; release: Revision | null } {
-    const { repo } = this.deps
-    this.settle()
+    const { repo, clock } = this.deps
     return repo.transaction(() => {
-      const history = this.requireHistory(key)
+      const history = this.requireHistory(key, clock.now())
       const op = repo.pending(key)
       if (!op) throw new OperationPendingError(`release "${key.name}" has no pending operation (status ${history.at(-1)!.status})`)
       repo.apply(key, complete(history, op, outcome, reason))
@@ -247,10 +313,24 @@ export class ReleaseService {
     return values
   }
 
-  private requireHistory(key: ReleaseKey): Revision[] {
-    const history = this.deps.repo.history(key)
+  private requireHistory(key: ReleaseKey, now: Date): Revision[] {
+    const history = this.settledHistory(key, now)
     if (history.length === 0) throw notFound(key)
     return history
+  }
+
+  /**
+   * The release's history once its own pending work due by `now` is completed: what a write
+   * plans from. Other releases' due work does not change this plan and is left to reads.
+   */
+  private settledHistory(key: ReleaseKey, now: Date): Revision[] {
+    const { repo } = this.deps
+    const history = repo.history(key)
+    if (history.length === 0 || !repo.pendingWork(now).due) return history
+    const op = repo.pending(key)
+    if (!op?.dueAt || op.dueAt.getTime() > now.getTime()) return history
+    repo.apply(key, settleOne(history, op))
+    return repo.history(key)
   }
 
   private applyAndReturn(key: ReleaseKey, fx: Effects): Revision {

@@ -7,6 +7,11 @@
  *
  * Why: a commit per request, and a second one for the work the next request settles, cost a WAL
  * write each on the event loop; 50 clients' creates now cost one per turn.
+ *
+ * Stores that keep answers in memory listen for rollbacks (a refused write's savepoint, or a
+ * lost batch) and commits, so they may cache what they read or wrote inside an open batch and
+ * drop it if it is undone. Work registered with beforeCommit (settling due operations) joins the
+ * batch just before it commits: no second commit, nothing answered before it.
  */
 import type { DatabaseHandle } from './db.js'
 
@@ -15,6 +20,9 @@ export class GroupCommit {
   #waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = []
   /** Commit failures so far (each fails that batch's answers); for tests and diagnostics. */
   failures = 0
+  readonly #rolledBack: Array<() => void> = []
+  readonly #committed: Array<() => void> = []
+  readonly #beforeCommit: Array<() => void> = []
 
   // Prepared once: better-sqlite3's db.transaction(fn) builds a wrapper per call, a tenth of a create.
   readonly #savepoint
@@ -31,6 +39,24 @@ export class GroupCommit {
     this.#savepoint = db.prepare('SAVEPOINT group_commit_write')
     this.#release = db.prepare('RELEASE group_commit_write')
     this.#rollbackTo = db.prepare('ROLLBACK TO group_commit_write')
+  }
+
+  /** Called after any write of the batch is undone: a refused write's savepoint, or the whole batch. */
+  onRolledBack(listener: () => void): void {
+    this.#rolledBack.push(listener)
+  }
+
+  /** Called once a batch is committed. */
+  onCommitted(listener: () => void): void {
+    this.#committed.push(listener)
+  }
+
+  /**
+   * Runs `work` inside each batch just before it commits (in a savepoint of its own: if it
+   * throws, its writes are undone and the batch commits without them).
+   */
+  beforeCommit(work: () => void): void {
+    this.#beforeCommit.push(work)
   }
 
   /** True while writes are waiting for their commit. */
@@ -60,6 +86,7 @@ export class GroupCommit {
         this.#rollbackTo.run()
         this.#release.run()
       }
+      for (const listener of this.#rolledBack) listener()
       throw err
     }
     this.#release.run()
@@ -77,6 +104,14 @@ export class GroupCommit {
     if (!this.#open) return
     const { db } = this
     if (!db.inTransaction) return this.#lose(new Error('the write batch was rolled back by SQLite'))
+    for (const work of this.#beforeCommit) {
+      try {
+        this.run(work)
+      } catch {
+        // Undone alone (run's savepoint); the batch's own writes still commit.
+      }
+    }
+    if (!db.inTransaction) return this.#lose(new Error('the write batch was rolled back by SQLite'))
     try {
       db.exec('COMMIT')
     } catch (err) {
@@ -88,6 +123,7 @@ export class GroupCommit {
       return this.#lose(err)
     }
     this.#open = false
+    for (const listener of this.#committed) listener()
     const waiters = this.#waiters
     this.#waiters = []
     for (const w of waiters) w.resolve()
@@ -99,6 +135,7 @@ export class GroupCommit {
     const waiters = this.#waiters
     this.#waiters = []
     this.onLost()
+    for (const listener of this.#rolledBack) listener()
     for (const w of waiters) w.reject(err)
   }
 }

@@ -3,7 +3,7 @@
  * test/e2e/restart.test.ts) must not leave a read showing PENDING_* for work that is due.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
+import { AUTH, buildTestApp, createBody, TEST_CHART_V2_ID, type TestApp } from '../helpers/app.js'
 
 const BACKLOG = 1500
 const LIST = '/cce/cam/v3/clusters/c1/releases'
@@ -62,4 +62,44 @@ describe('a backlog of due work', () => {
     expect(await statuses()).toEqual(new Map([['DEPLOYED', 2], ['PENDING_INSTALL', 1]]))
     expect(t.db.prepare("SELECT due_at FROM pending_operations WHERE name = 'app-1'").pluck().get()).toBeNull()
   })
+
+  it('drains a backlog a slice per turn: the health probe answers meanwhile, the read waits and sees all of it', async () => {
+    t = await buildTestApp()
+    await pendingInstalls(450)
+    t.clock.advance(3_600_000)
+    const stillPending = () => t.db.prepare("SELECT COUNT(*) FROM release_revisions WHERE status = 'PENDING_INSTALL'").pluck().get() as number
+    const order: string[] = []
+    let pendingWhenHealthAnswered = -1
+    const list = t.app.inject({ method: 'GET', url: LIST, headers: AUTH }).then((r) => (order.push('list'), r))
+    const health = t.app.inject({ method: 'GET', url: '/_emulator/health' }).then((r) => {
+      order.push('health')
+      pendingWhenHealthAnswered = stillPending()
+      return r
+    })
+    const [listed, healthy] = await Promise.all([list, health])
+    expect(healthy.statusCode).toBe(200)
+    expect(order).toEqual(['health', 'list'])
+    // The probe was answered between two slices, not after the whole backlog.
+    expect(pendingWhenHealthAnswered).toBeGreaterThan(0)
+    expect(pendingWhenHealthAnswered).toBeLessThan(450)
+    const statuses = new Set((listed.json() as Array<{ status: string }>).map((r) => r.status))
+    expect([listed.json().length, [...statuses]]).toEqual([450, ['DEPLOYED']])
+    expect(stillPending()).toBe(0)
+  }, 60_000)
+
+  it("a write settles its own release's due work first; others' due work completes in the batch it commits with", async () => {
+    t = await buildTestApp()
+    await pendingInstalls(2)
+    // Time passes with no request (in-process), so nothing has settled yet.
+    t.clock.advance(3_600_000)
+    const up = await t.app.inject({ method: 'PUT', url: `/cce/cam/v3/clusters/c1/namespace/project01/releases/app-0`, headers: AUTH, payload: { chart_id: TEST_CHART_V2_ID, action: 'upgrade', values: { v: 2 } } })
+    expect(up.statusCode).toBe(200)
+    expect(up.json()).toMatchObject({ status: 'PENDING_UPGRADE', version: 2 })
+    // app-1 was no part of that write, yet its due install is settled and committed with it.
+    const status = t.db.prepare("SELECT status FROM release_revisions WHERE name = ? ORDER BY revision").pluck()
+    expect(status.all('app-1')).toEqual(['DEPLOYED'])
+    // Upgrades are fast here: due at once, so the answer shows it pending and the commit ends it.
+    expect(status.all('app-0')).toEqual(['SUPERSEDED', 'DEPLOYED'])
+  })
 })
+

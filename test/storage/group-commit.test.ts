@@ -57,4 +57,43 @@ describe('GroupCommit', () => {
     expect(lost()).toBe(1)
     expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 0 })
   })
+
+  it('runs beforeCommit work inside the batch, in the same commit; work that throws is undone alone', async () => {
+    const { db, batch, commits } = setup()
+    const insert = db.prepare('INSERT INTO t VALUES (?)')
+    const events: string[] = []
+    batch.onCommitted(() => events.push('committed'))
+    batch.onRolledBack(() => events.push('rolled back'))
+    batch.beforeCommit(() => {
+      insert.run(100)
+      events.push('settled')
+    })
+    batch.beforeCommit(() => {
+      insert.run(200)
+      throw new Error('refused')
+    })
+    batch.run(() => insert.run(1))
+    const durable = batch.durable()
+    commits[0]!()
+    await durable
+    expect(commits).toHaveLength(1)
+    expect(events).toEqual(['settled', 'rolled back', 'committed'])
+    expect(db.prepare('SELECT x FROM t ORDER BY x').pluck().all()).toEqual([1, 100])
+    expect(db.inTransaction).toBe(false)
+  })
+
+  it('tells its listeners of every undone write: a refused one, and a lost batch', async () => {
+    const { db, batch, commits } = setup()
+    let undone = 0
+    batch.onRolledBack(() => (undone += 1))
+    expect(() => batch.run(() => { throw new Error('refused') })).toThrow('refused')
+    expect(undone).toBe(1)
+    batch.run(() => db.prepare('INSERT INTO t VALUES (1)').run())
+    const durable = batch.durable()
+    db.exec('ROLLBACK')
+    commits[0]!()
+    await expect(durable).rejects.toThrow(/rolled back/)
+    expect(undone).toBe(2)
+  })
 })
+

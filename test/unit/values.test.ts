@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { coalesce, stripNulls, upgradeConfig } from '../../src/releases/values.js'
+import { coalesce, effectiveValues, stripNulls, upgradeConfig } from '../../src/releases/values.js'
 
 describe('coalesce (Helm CoalesceTables)', () => {
   it('lets user values win and merges tables deeply', () => {
@@ -16,6 +16,27 @@ describe('coalesce (Helm CoalesceTables)', () => {
     const out = coalesce(hostile, { a: 1 })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.keys(out)).toContain('__proto__')
+  })
+})
+
+describe('effectiveValues', () => {
+  it('is stripNulls(coalesce(config, defaults)) in one walk: same content, same key order, own "__proto__" kept', () => {
+    const defaults = JSON.parse('{"a":1,"n":null,"t":{"x":1,"y":null,"deep":{"k":null,"v":[null,{"z":null}]}},"arr":[1,null],"s":"d","__proto__":{"p":1}}') as Record<string, unknown>
+    const configs = [
+      {},
+      { a: null },
+      { t: null, extra: { q: null, r: 2 } },
+      { t: { x: 2, deep: { k: 3, w: null } }, arr: null, s: { now: 'a table' } },
+      { s: 'mine', t: 'a scalar now', z: [null] },
+      JSON.parse('{"__proto__":{"p":2,"q":null},"b":null}') as Record<string, unknown>,
+    ]
+    for (const config of configs) {
+      const expected = stripNulls(coalesce(config, defaults))
+      const got = effectiveValues(defaults, config)
+      expect(JSON.stringify(got)).toBe(JSON.stringify(expected))
+      expect(got).toEqual(expected)
+    }
+    expect(({} as Record<string, unknown>).p).toBeUndefined()
   })
 })
 

@@ -128,7 +128,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         response: { 200: AdvanceResultSchema, ...controlErrors },
       }),
     },
-    async (req) => control.advance(req.body.seconds),
+    async (req) => control.advanceYielding(req.body.seconds),
   )
 
   app.get('/lifecycle', { schema: schema('Lifecycle profile and per-operation progression', 'EmulatorGetLifecycle', { response: { 200: LifecycleSchema } }) }, async () =>
