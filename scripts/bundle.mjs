@@ -10,7 +10,8 @@
 // so paths the sources derive from import.meta.url are the same; and its types, the declaration
 // tree copied under dist/types-cjs/ where a package.json marks them CommonJS.
 import { spawn } from 'node:child_process'
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { build } from 'esbuild'
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname
@@ -27,14 +28,67 @@ const common = {
   legalComments: 'none',
 }
 
+/**
+ * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
+ * first answer touches them (their load was ~15 ms of a ~220 ms start): Node's HTTP/2 and HTTPS
+ * (Fastify requires them for options the emulator never sets), zlib and fs/promises (chart
+ * packages, repo folders), and the YAML parser (Cloudpods repo indexes). Each import gets a
+ * stand-in whose properties load the real module when first read, so a module that does use one
+ * at load time simply loads it then.
+ *   - built-ins: a Proxy, so every property the running Node version has is there;
+ *   - packages: the property names the bundled version exports, read here at build time
+ *     (__esModule copied as a value: esbuild's interop reads it at import).
+ */
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:zlib', 'node:fs/promises']
+const LAZY_PACKAGES = ['yaml']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${[...LAZY_BUILTINS, ...LAZY_PACKAGES].map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`)
+    // The stand-in's own require of the module resolves as usual (to Node, or into the bundle).
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => {
+      const load = `let real; const load = () => (real ??= require(${JSON.stringify(path)}));`
+      if (LAZY_BUILTINS.includes(path)) {
+        return {
+          contents: `${load}
+module.exports = new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d && { ...d, configurable: true } },
+});`,
+          loader: 'js',
+        }
+      }
+      const real = createRequire(import.meta.url)(path)
+      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule')
+      return {
+        contents: `${load}
+${'__esModule' in real ? `exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
+for (const key of ${JSON.stringify(props)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+        loader: 'js',
+        resolveDir: dist(''),
+      }
+    })
+  },
+}
+
 await build({
   ...common,
   entryPoints: [dist('cli.js')],
   outfile: dist('cli.bundle.cjs'),
   external: ['better-sqlite3', '@fastify/swagger'],
+  plugins: [lazyModules],
+  // No comments or indentation: a third less to read at every start, and ASCII only (the
+  // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
+  minifyWhitespace: true,
   // The sources are ES modules that locate files next to themselves with import.meta.url.
   define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
 })
+
+// src/bin.cts reads the bundle as Latin-1 when it is ASCII (the cheapest decoding): keep it so.
+if (readFileSync(dist('cli.bundle.cjs')).some((byte) => byte > 0x7f)) console.warn('bundle: dist/cli.bundle.cjs has non-ASCII bytes; it will be read as UTF-8, more slowly')
 
 // The chart reader's worker thread (src/charts/package-worker.ts) gets a bundle of its own, which
 // the CLI bundle and the CommonJS entry find beside themselves (__CHART_WORKER_FILE__).
