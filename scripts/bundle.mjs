@@ -31,7 +31,7 @@ const common = {
 /**
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
  * first answer touches them (their load was ~15 ms of a ~220 ms start): Node's HTTP/2 and HTTPS
- * (Fastify requires them for options the emulator never sets), zlib and fs/promises (chart
+ * (Fastify requires them for options the emulator never sets) and DNS (for --host localhost), zlib and fs/promises (chart
  * packages, repo folders), and the YAML parser (Cloudpods repo indexes). Each import gets a
  * stand-in whose properties load the real module when first read, so a module that does use one
  * at load time simply loads it then.
@@ -39,7 +39,7 @@ const common = {
  *   - packages: the property names the bundled version exports, read here at build time
  *     (__esModule copied as a value: esbuild's interop reads it at import).
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:zlib', 'node:fs/promises']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:zlib', 'node:fs/promises']
 const LAZY_PACKAGES = ['yaml']
 const lazyModules = {
   name: 'lazy-modules',

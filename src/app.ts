@@ -118,6 +118,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // No avvio timer per plugin and per route (~250 of them at start-up): every plugin here is an
+    // async function that settles, so the 10 s "plugin did not start" guard has nothing to catch.
+    pluginTimeout: 0,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuerystring },
     // A malformed %-encoding or an over-long path segment is refused by the router before any
     // hook runs: answer it like every other error (the owning dialect's body, X-Request-Id), not

@@ -4,6 +4,7 @@
  * CCE error body (src/wire/cce/error-map.ts); X-Project-Id; first-value-wins query strings;
  * the gateway's authentication (src/wire/auth.ts).
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { authHook } from '../auth.js'
 import { CceErrorSchema } from '../common/schemas.js'
@@ -43,10 +44,12 @@ async function ccePlugin(app: FastifyInstance, ctx: DialectContext): Promise<voi
   // One gateway check for every CCE-facing scope. It is a preParsing hook so verify mode can hash
   // the raw body before anything parses or handles it.
   const auth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: config.bodyLimit })
+  // The route plugins run inside the auth scope rather than as plugins of their own: each avvio
+  // plugin level is start-up time, and these scopes hold nothing else.
   for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
     await mount(prefix, async (scoped) => {
       scoped.addHook('preParsing', auth)
-      await scoped.register(releaseRoutes, { flavor, releases })
+      await releaseRoutes(scoped.withTypeProvider<TypeBoxTypeProvider>(), { flavor, releases })
     })
   }
   // Chart uploads are bigger than JSON bodies: a signed upload without X-Sdk-Content-Sha256 is hashed up to the package limit.
@@ -54,7 +57,7 @@ async function ccePlugin(app: FastifyInstance, ctx: DialectContext): Promise<voi
   for (const [prefix, flavor] of [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const) {
     await mount(prefix, async (scoped) => {
       scoped.addHook('preParsing', chartAuth)
-      await scoped.register(chartRoutes, { flavor, charts })
+      await chartRoutes(scoped.withTypeProvider<TypeBoxTypeProvider>(), { flavor, charts })
     })
   }
 }

@@ -33,7 +33,8 @@ async function cloudpodsPlugin(app: FastifyInstance, ctx: DialectContext): Promi
       api.setNotFoundHandler(async (req) => {
         throw handlerNotFound(req.method, req.url)
       })
-      await api.register(apiRoutes, ctx)
+      // Called, not registered: one avvio plugin level less at start-up (this scope holds nothing else).
+      await apiRoutes(api, ctx)
     },
     { prefix: '/api' },
   )
@@ -42,7 +43,7 @@ async function cloudpodsPlugin(app: FastifyInstance, ctx: DialectContext): Promi
       v3.setNotFoundHandler(async (req) => {
         throw cloudpodsError(404, 'NotFoundError', `${req.method} ${req.url.split('?')[0]} is not emulated: this Keystone serves POST /v3/auth/tokens only`)
       })
-      await v3.register(keystoneRoutes, { keystone: ctx.keystone, region: ctx.config.region ?? 'region0' })
+      await keystoneRoutes(v3, { keystone: ctx.keystone, region: ctx.config.region ?? 'region0' })
     },
     { prefix: '/v3' },
   )
