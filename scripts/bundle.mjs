@@ -2,8 +2,8 @@
 // Bundles the compiled CLI (dist/cli.js) into one CommonJS file, dist/cli.bundle.cjs, which the
 // command (dist/bin.cjs, from src/bin.cts) runs with a compile cache. Resolving and loading a
 // few hundred small modules one by one was most of the start-up time on a small machine.
-// better-sqlite3 stays external (a native addon), and so does swagger, imported dynamically for
-// npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
+// better-sqlite3's native addon stays external (see sqliteAddon), and so does swagger, imported
+// dynamically for npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
 //
 // It also builds the package's CommonJS entry (require('cce-release-emulator'), Jest's default
 // mode): dist/index.cjs, our code only, every dependency left to require(), beside dist/index.js
@@ -74,12 +74,38 @@ for (const key of ${JSON.stringify(props)}) Object.defineProperty(exports, key, 
   },
 }
 
+/**
+ * better-sqlite3's JavaScript is bundled too (a dozen files resolved and compiled at every start,
+ * outside the code cache); only its native addon stays a file of its own. The package finds the
+ * addon with `bindings`, which looks under the package's folder as it finds it from the caller's
+ * file name: bundled, the caller is this bundle, so the package's folder is given explicitly, as
+ * Node resolves it from here at run time (the version package.json pins, the same JavaScript).
+ */
+const sqliteAddon = {
+  name: 'sqlite-addon',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, (args) => {
+      if (!/better-sqlite3[\\/]lib[\\/]database\.js$/.test(args.importer)) throw new Error(`bundle: unexpected import of bindings from ${args.importer}`)
+      return { path: 'bindings', namespace: 'sqlite-addon' }
+    })
+    b.onLoad({ filter: /.*/, namespace: 'sqlite-addon' }, () => ({
+      contents: `const { createRequire } = require('node:module')
+const { dirname } = require('node:path')
+module.exports = (name) => {
+  const pkg = createRequire(__filename).resolve('better-sqlite3/package.json')
+  return createRequire(pkg)('bindings')({ bindings: name, module_root: dirname(pkg) })
+}`,
+      loader: 'js',
+    }))
+  },
+}
+
 await build({
   ...common,
   entryPoints: [dist('cli.js')],
   outfile: dist('cli.bundle.cjs'),
-  external: ['better-sqlite3', '@fastify/swagger'],
-  plugins: [lazyModules],
+  external: ['@fastify/swagger'],
+  plugins: [lazyModules, sqliteAddon],
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,
