@@ -30,16 +30,16 @@ const common = {
 
 /**
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
- * first answer touches them (their load was ~15 ms of a ~220 ms start): Node's HTTP/2 and HTTPS
- * (Fastify requires them for options the emulator never sets) and DNS (for --host localhost), zlib and fs/promises (chart
- * packages, repo folders), and the YAML parser (Cloudpods repo indexes). Each import gets a
- * stand-in whose properties load the real module when first read, so a module that does use one
- * at load time simply loads it then.
- *   - built-ins: a Proxy, so every property the running Node version has is there;
+ * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
+ * the emulator never sets, and for --host localhost) and the YAML parser (Cloudpods repo indexes).
+ * Each import gets a stand-in whose properties load the real module when first read, so a module
+ * that does use one at load time simply loads it then.
+ *   - built-ins: a Proxy, so every property the running Node version has is there (only for
+ *     CommonJS importers: esbuild's ES-module interop lists an import's keys, which loads it);
  *   - packages: the property names the bundled version exports, read here at build time
  *     (__esModule copied as a value: esbuild's interop reads it at import).
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:zlib', 'node:fs/promises']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns']
 const LAZY_PACKAGES = ['yaml']
 const lazyModules = {
   name: 'lazy-modules',
