@@ -10,8 +10,10 @@
 // so paths the sources derive from import.meta.url are the same; and its types, the declaration
 // tree copied under dist/types-cjs/ where a package.json marks them CommonJS.
 import { spawn } from 'node:child_process'
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname
@@ -143,7 +145,9 @@ writeFileSync(dist('types-cjs/package.json'), '{ "type": "commonjs" }\n')
 // serves, stop it; it writes the cache as it exits. A build that cannot do this still works.
 rmSync(cache, { force: true })
 await new Promise((resolve) => {
-  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', ':memory:', '--auth', 'off', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  // A database file, as most starts have: opening, locking and migrating one is code the cache then holds.
+  const warmDb = join(mkdtempSync(join(tmpdir(), 'cce-warm-')), 'warm.db')
+  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', warmDb, '--auth', 'off', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
   proc.stdout.on('data', async (chunk) => {
@@ -156,6 +160,7 @@ await new Promise((resolve) => {
   })
   proc.once('exit', () => {
     clearTimeout(timer)
+    rmSync(dirname(warmDb), { recursive: true, force: true })
     resolve()
   })
 })

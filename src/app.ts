@@ -244,6 +244,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   registerJournal(app, journal, clock, dialects)
   registerFaultHook(app, faults, dialects, clock)
   registerMethodNotAllowed(app, dialects, clock)
+  // After the root's hooks, as a dialect's own would run: an unknown path below one of its route
+  // scopes meets its request hook (CCE's X-Project-Id check) before the 404 (Dialect.notFoundScopes).
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!req.is404) return done()
+    const hook = dialects.notFoundHook(req.url)
+    if (!hook) return done()
+    hook.call(app, req, reply, done)
+  })
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
   for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 
