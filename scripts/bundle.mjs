@@ -2,15 +2,18 @@
 // Bundles the compiled CLI (dist/cli.js) into one CommonJS file, dist/cli.bundle.cjs, which the
 // command (dist/bin.cjs, from src/bin.cts) runs with a compile cache. Resolving and loading a
 // few hundred small modules one by one was most of the start-up time on a small machine.
-// better-sqlite3 stays external (a native addon), and so does swagger, imported dynamically for
-// npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
+// better-sqlite3's native addon stays external (see sqliteAddon), and so does swagger, imported
+// dynamically for npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
 //
 // It also builds the package's CommonJS entry (require('cce-release-emulator'), Jest's default
 // mode): dist/index.cjs, our code only, every dependency left to require(), beside dist/index.js
 // so paths the sources derive from import.meta.url are the same; and its types, the declaration
 // tree copied under dist/types-cjs/ where a package.json marks them CommonJS.
 import { spawn } from 'node:child_process'
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname
@@ -27,14 +30,93 @@ const common = {
   legalComments: 'none',
 }
 
+/**
+ * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
+ * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
+ * the emulator never sets, and for --host localhost) and the YAML parser (Cloudpods repo indexes).
+ * Each import gets a stand-in whose properties load the real module when first read, so a module
+ * that does use one at load time simply loads it then.
+ *   - built-ins: a Proxy, so every property the running Node version has is there (only for
+ *     CommonJS importers: esbuild's ES-module interop lists an import's keys, which loads it);
+ *   - packages: the property names the bundled version exports, read here at build time
+ *     (__esModule copied as a value: esbuild's interop reads it at import).
+ */
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns']
+const LAZY_PACKAGES = ['yaml']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${[...LAZY_BUILTINS, ...LAZY_PACKAGES].map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`)
+    // The stand-in's own require of the module resolves as usual (to Node, or into the bundle).
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => {
+      const load = `let real; const load = () => (real ??= require(${JSON.stringify(path)}));`
+      if (LAZY_BUILTINS.includes(path)) {
+        return {
+          contents: `${load}
+module.exports = new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d && { ...d, configurable: true } },
+});`,
+          loader: 'js',
+        }
+      }
+      const real = createRequire(import.meta.url)(path)
+      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule')
+      return {
+        contents: `${load}
+${'__esModule' in real ? `exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
+for (const key of ${JSON.stringify(props)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+        loader: 'js',
+        resolveDir: dist(''),
+      }
+    })
+  },
+}
+
+/**
+ * better-sqlite3's JavaScript is bundled too (a dozen files resolved and compiled at every start,
+ * outside the code cache); only its native addon stays a file of its own. The package finds the
+ * addon with `bindings`, which looks under the package's folder as it finds it from the caller's
+ * file name: bundled, the caller is this bundle, so the package's folder is given explicitly, as
+ * Node resolves it from here at run time (the version package.json pins, the same JavaScript).
+ */
+const sqliteAddon = {
+  name: 'sqlite-addon',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, (args) => {
+      if (!/better-sqlite3[\\/]lib[\\/]database\.js$/.test(args.importer)) throw new Error(`bundle: unexpected import of bindings from ${args.importer}`)
+      return { path: 'bindings', namespace: 'sqlite-addon' }
+    })
+    b.onLoad({ filter: /.*/, namespace: 'sqlite-addon' }, () => ({
+      contents: `const { createRequire } = require('node:module')
+const { dirname } = require('node:path')
+module.exports = (name) => {
+  const pkg = createRequire(__filename).resolve('better-sqlite3/package.json')
+  return createRequire(pkg)('bindings')({ bindings: name, module_root: dirname(pkg) })
+}`,
+      loader: 'js',
+    }))
+  },
+}
+
 await build({
   ...common,
   entryPoints: [dist('cli.js')],
   outfile: dist('cli.bundle.cjs'),
-  external: ['better-sqlite3', '@fastify/swagger'],
+  external: ['@fastify/swagger'],
+  plugins: [lazyModules, sqliteAddon],
+  // No comments or indentation: a third less to read at every start, and ASCII only (the
+  // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
+  minifyWhitespace: true,
   // The sources are ES modules that locate files next to themselves with import.meta.url.
   define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
 })
+
+// src/bin.cts reads the bundle as Latin-1 when it is ASCII (the cheapest decoding): keep it so.
+if (readFileSync(dist('cli.bundle.cjs')).some((byte) => byte > 0x7f)) console.warn('bundle: dist/cli.bundle.cjs has non-ASCII bytes; it will be read as UTF-8, more slowly')
 
 // The chart reader's worker thread (src/charts/package-worker.ts) gets a bundle of its own, which
 // the CLI bundle and the CommonJS entry find beside themselves (__CHART_WORKER_FILE__).
@@ -63,7 +145,9 @@ writeFileSync(dist('types-cjs/package.json'), '{ "type": "commonjs" }\n')
 // serves, stop it; it writes the cache as it exits. A build that cannot do this still works.
 rmSync(cache, { force: true })
 await new Promise((resolve) => {
-  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', ':memory:', '--auth', 'off', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  // A database file, as most starts have: opening, locking and migrating one is code the cache then holds.
+  const warmDb = join(mkdtempSync(join(tmpdir(), 'cce-warm-')), 'warm.db')
+  const proc = spawn(process.execPath, [bin, '--port', '0', '--db', warmDb, '--auth', 'off', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
   proc.stdout.on('data', async (chunk) => {
@@ -76,6 +160,7 @@ await new Promise((resolve) => {
   })
   proc.once('exit', () => {
     clearTimeout(timer)
+    rmSync(dirname(warmDb), { recursive: true, force: true })
     resolve()
   })
 })

@@ -138,6 +138,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // Per-request log lines cost throughput; refusals are logged at debug by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // No avvio timer per plugin and per route (~250 of them at start-up): every plugin here is an
+    // async function that settles, so the 10 s "plugin did not start" guard has nothing to catch.
+    pluginTimeout: 0,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuerystring },
     // A malformed %-encoding or an over-long path segment is refused by the router before any
     // hook runs: answer it like every other error (the owning dialect's body, X-Request-Id), not
@@ -284,6 +287,14 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   registerJournal(app, journal, clock, dialects)
   registerFaultHook(app, faults, dialects, clock)
   registerMethodNotAllowed(app, dialects, clock)
+  // After the root's hooks, as a dialect's own would run: an unknown path below one of its route
+  // scopes meets its request hook (CCE's X-Project-Id check) before the 404 (Dialect.notFoundScopes).
+  app.addHook('onRequest', (req, reply, done) => {
+    if (!req.is404) return done()
+    const hook = dialects.notFoundHook(req.url)
+    if (!hook) return done()
+    hook.call(app, req, reply, done)
+  })
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
   for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 

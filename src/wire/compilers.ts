@@ -48,19 +48,27 @@ function memoise(factory: Factory): Factory {
   const byContext = new Map<string, Map<string, Compiled>>()
   return (externalSchemas, options) => {
     let compile: Compile | undefined
-    const contextKey = JSON.stringify([externalSchemas, options])
-    let cache = byContext.get(contextKey)
-    if (!cache) byContext.set(contextKey, (cache = new Map()))
-    const known = cache
-    return (route) => {
-      const key = JSON.stringify(route.schema)
-      let fn = known.get(key)
-      if (fn === undefined) {
-        fn = deferred(() => (compile ??= factory(externalSchemas, options))(route) as Compiled)
-        known.set(key, fn)
-      }
-      return fn
+    // The keys are JSON texts of whole schemas (the shared ones for a context): made when a route
+    // first uses a validator or serializer, not while ~60 routes register (~10 ms of start-up).
+    let known: Map<string, Compiled> | undefined
+    const cacheOfContext = (): Map<string, Compiled> => {
+      if (known) return known
+      const contextKey = JSON.stringify([externalSchemas, options])
+      known = byContext.get(contextKey)
+      if (!known) byContext.set(contextKey, (known = new Map()))
+      return known
     }
+    return (route) =>
+      deferred(() => {
+        const cache = cacheOfContext()
+        const key = JSON.stringify(route.schema)
+        let fn = cache.get(key)
+        if (fn === undefined) {
+          fn = (compile ??= factory(externalSchemas, options))(route) as Compiled
+          cache.set(key, fn)
+        }
+        return fn
+      })
   }
 }
 

@@ -4,6 +4,7 @@
  * CCE error body (src/wire/cce/error-map.ts); X-Project-Id; first-value-wins query strings;
  * the gateway's authentication (src/wire/auth.ts).
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { authHook } from '../auth.js'
 import { CceErrorSchema } from '../common/schemas.js'
@@ -21,40 +22,39 @@ import { cceRequestHook, declareProjectHeader } from './request-hooks.js'
 export const apiNotFound = (method: string, url: string): WireError =>
   new WireError(404, 'APIGW.0101', `The API does not exist or has not been published in the environment: ${method} ${url.split('?')[0]}`)
 
+/** The route scopes (prefix, flavour): the gateway's 404 for an unknown path below one runs the CCE request hook first. */
+const RELEASE_SCOPES = [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const
+const CHART_SCOPES = [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const
+const requestHook = cceRequestHook()
+
 async function ccePlugin(app: FastifyInstance, ctx: DialectContext): Promise<void> {
   const { config, clock, releases, charts } = ctx
   app.setErrorHandler(dialectErrorHandler(cceDialect, clock))
-  app.addHook('onRequest', cceRequestHook())
+  app.addHook('onRequest', requestHook)
   app.addHook('onRoute', declareProjectHeader)
 
-  // Each prefix is a scope with the gateway's 404 for unknown paths below it; the routes sit one
-  // scope further in, with the auth hook, so an unknown path is a 404 before any credential check.
-  const mount = async (prefix: string, routes: (scope: FastifyInstance) => Promise<void>) =>
-    app.register(
-      async (scope) => {
-        scope.setNotFoundHandler(async (req) => {
-          throw apiNotFound(req.method, req.url)
-        })
-        await scope.register(routes)
-      },
-      { prefix },
-    )
+  // Each prefix is a scope holding the routes and the auth hook. An unknown path below it is the
+  // root's 404 (after this dialect's request hook: notFoundScopes below), so it never meets the
+  // credential check.
+  const mount = async (prefix: string, routes: (scope: FastifyInstance) => Promise<void>) => app.register(routes, { prefix })
 
   // One gateway check for every CCE-facing scope. It is a preParsing hook so verify mode can hash
   // the raw body before anything parses or handles it.
   const auth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: config.bodyLimit })
-  for (const [prefix, flavor] of [['/cce/cam/v3', 'cce'], ['/autopilot/cam/v3', 'autopilot']] as const) {
+  // The route plugins run inside the auth scope rather than as plugins of their own: each avvio
+  // plugin level is start-up time, and these scopes hold nothing else.
+  for (const [prefix, flavor] of RELEASE_SCOPES) {
     await mount(prefix, async (scoped) => {
       scoped.addHook('preParsing', auth)
-      await scoped.register(releaseRoutes, { flavor, releases })
+      await releaseRoutes(scoped.withTypeProvider<TypeBoxTypeProvider>(), { flavor, releases })
     })
   }
   // Chart uploads are bigger than JSON bodies: a signed upload without X-Sdk-Content-Sha256 is hashed up to the package limit.
   const chartAuth = authHook({ mode: config.auth, credentials: config.credentials, tokens: config.tokens, clock, maxBodyBytes: charts.limits.maxPackageBytes + 64 * 1024 })
-  for (const [prefix, flavor] of [['/v2/charts', 'cce'], ['/autopilot/v2/charts', 'autopilot']] as const) {
+  for (const [prefix, flavor] of CHART_SCOPES) {
     await mount(prefix, async (scoped) => {
       scoped.addHook('preParsing', chartAuth)
-      await scoped.register(chartRoutes, { flavor, charts })
+      await chartRoutes(scoped.withTypeProvider<TypeBoxTypeProvider>(), { flavor, charts })
     })
   }
 }
@@ -68,6 +68,7 @@ export const cceDialect: Dialect = {
   // Wider than the route prefixes: any path under them is the gateway's (its 404, its refusals).
   prefixes: ['/cce', '/autopilot', '/v2'],
   plugin: ccePlugin,
+  notFoundScopes: { prefixes: [...RELEASE_SCOPES, ...CHART_SCOPES].map(([prefix]) => prefix), onRequest: requestHook },
   schemas: [CceErrorSchema, ReleaseRespSchema, ReleaseParamsSchema, CreateReleaseBodySchema, UpdateReleaseBodySchema, ChartRespSchema, ChartValuesSchema, ChartQuotaSchema, ChartUploadBodySchema],
   openapiTags: [
     { name: 'CCE releases', description: '/cce/cam/v3' },
