@@ -98,3 +98,26 @@ describe('a list longer than WHOLE_LIST_MAX', () => {
     expect(JSON.parse(short.payload)).toHaveLength(Math.floor(n / 2))
   })
 })
+
+describe('a short list or history with big items', () => {
+  it('is streamed by bytes, so no turn serializes more than TURN_BYTES, with the bytes a whole answer would have', async () => {
+    t = await buildTestApp()
+    const { TURN_BYTES } = await import('../../src/wire/cce/release-list-stream.js')
+    const scope = { projectId: 'default', flavor: 'cce' as const, clusterId: 'fat' }
+    const blob = 'v'.repeat(TURN_BYTES / 3)
+    for (let i = 0; i < 4; i++) t.releases.create(scope, { name: `f${i}`, namespace: 'ns', chartId: createBody('x').chart_id, version: '1.0.0', values: { blob, i }, dryRun: false })
+    const key = { ...scope, namespace: 'ns', name: 'f0' }
+    for (let i = 0; i < 3; i++) t.releases.upgrade(key, { chartId: createBody('x').chart_id, values: { blob, i: -i }, dryRun: false, resetValues: false, reuseValues: false })
+    const list = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/releases', headers: AUTH })
+    expect(list.statusCode).toBe(200)
+    expect(list.headers['transfer-encoding']).toBe('chunked')
+    expect(list.rawPayload.equals((await schemaSerialized(() => t!.releases.list(scope, {}).map((r) => toReleaseResp(r)), true)).payload)).toBe(true)
+    const history = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/namespace/ns/releases/f0/history', headers: AUTH })
+    expect(history.headers['transfer-encoding']).toBe('chunked')
+    expect(history.rawPayload.equals((await schemaSerialized(() => t!.releases.history(key).map((r) => toReleaseResp(r)), true)).payload)).toBe(true)
+    expect(JSON.parse(history.payload)).toHaveLength(4)
+    // Small again (one release): whole, with its length.
+    const one = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/releases?namespace=none', headers: AUTH })
+    expect(one.headers['content-length']).toBe('2')
+  })
+})

@@ -45,26 +45,28 @@ export function releaseBytes(r: Revision, resources?: KubeResource[]): Buffer {
 /** A list (or history) answer, assembled from its items' bytes; kept while the array is. */
 export function releaseListBytes(revisions: readonly Revision[]): Buffer {
   let bytes = listBytes.get(revisions)
-  if (!bytes) listBytes.set(revisions, (bytes = joinItems(revisions, true, true)))
+  if (!bytes) listBytes.set(revisions, (bytes = joinItems(revisions)))
   return bytes
 }
 
-/** Items as a piece of a JSON array: `[` before the first page, `]` after the last. */
-export function joinItems(revisions: readonly Revision[], first: boolean, last: boolean): Buffer {
-  const parts: Buffer[] = [first ? OPEN : COMMA]
-  revisions.forEach((r, i) => {
-    if (i > 0) parts.push(COMMA)
-    parts.push(releaseBytes(r))
-  })
-  if (first && revisions.length === 0) return EMPTY
-  if (last) parts.push(CLOSE)
+/** The answer kept for this array, if one was (release-list-stream.ts keeps only those it sends whole). */
+export const cachedListBytes = (revisions: readonly Revision[]): Buffer | undefined => listBytes.get(revisions)
+
+export const keepListBytes = (revisions: readonly Revision[], bytes: Buffer): void => {
+  listBytes.set(revisions, bytes)
+}
+
+function joinItems(revisions: readonly Revision[]): Buffer {
+  if (revisions.length === 0) return Buffer.from('[]')
+  const parts: Buffer[] = []
+  revisions.forEach((r, i) => parts.push(i === 0 ? OPEN : COMMA, releaseBytes(r)))
+  parts.push(CLOSE)
   return Buffer.concat(parts)
 }
 
 const OPEN = Buffer.from('[')
 const COMMA = Buffer.from(',')
 const CLOSE = Buffer.from(']')
-const EMPTY = Buffer.from('[]')
 
 function mapRevision(r: Revision): ReleaseResp {
   return {
