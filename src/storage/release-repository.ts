@@ -28,6 +28,29 @@ export interface RevisionRow {
   updated_at: number
 }
 
+/** A row of release_latest (migration 011) and the answer kept with it (release_answers), if any. */
+export interface LatestRow extends RevisionRow {
+  answer: Buffer | null
+  answer_format: string | null
+}
+
+/**
+ * The answer bytes a dialect sends for a revision, kept with the latest revision at write time
+ * and handed back on read, so lists and shows of releases not in memory only concatenate. Opaque
+ * here: the wire owns the format and names it (`format`), so bytes another serializer wrote are
+ * never handed back.
+ */
+export interface AnswerCodec {
+  readonly format: string
+  /** The revision's answer, or null when its dialect keeps none. */
+  render(r: Revision): Buffer | null
+  /** Bytes read back for this revision object (what render gave for an equal revision). */
+  adopt(r: Revision, bytes: Buffer): void
+}
+
+/** Answers larger than this are not stored: their values dominate, and issue 9 keeps chart defaults out of every row. */
+export const KEPT_ANSWER_MAX = 16 * 1024
+
 export interface PendingRow {
   project_id: string
   flavor: Flavor
@@ -159,6 +182,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   #listCount = 0
   #listItems = 0
   readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
+  readonly #defaultsSize = new Lru<string, number>(DEFAULTS_CACHE_SIZE)
   /**
    * Never later than the earliest due time stored (null: nothing due by time), and `counting`
    * true whenever some operation counts reads: writes only lower it, so no query is needed to
@@ -172,43 +196,68 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     private readonly db: DatabaseHandle,
     /** Batches each turn's writes into one commit (see group-commit.ts); without it every write commits alone. */
     private readonly batch?: GroupCommit,
+    /** Keeps each latest revision's answer bytes (see AnswerCodec); without it none are kept. */
+    private readonly answers?: AnswerCodec,
   ) {
     this.#chartValues = new ChartValuesTable(db)
     const latestJoin = `FROM releases r JOIN release_revisions v
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
          AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision`
-    const inScope = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId'
+    const inScope = 'l.project_id = @projectId AND l.flavor = @flavor AND l.cluster_id = @clusterId'
+    // Lists and shows read release_latest and release_answers (migration 011), both in key order.
     // One statement per filter shape: an `@x IS NULL OR` condition cannot use an index.
-    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(
-      `SELECT v.* ${latestJoin} WHERE ${inScope} ${where} ORDER BY r.namespace, r.name ${limit}`)
-    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(`
-      SELECT v.* FROM release_revisions v CROSS JOIN releases r
-          ON r.project_id = v.project_id AND r.flavor = v.flavor AND r.cluster_id = v.cluster_id
-         AND r.namespace = v.namespace AND r.name = v.name AND r.latest_revision = v.revision
-       WHERE v.project_id = @projectId AND v.flavor = @flavor AND v.cluster_id = @clusterId AND v.chart_id = @chartId ${where}
-       ORDER BY r.namespace, r.name ${limit}`)
-    const after = 'AND (r.namespace, r.name) > (@afterNamespace, @afterName)'
+    const withAnswer = (indexedBy: string) => `SELECT l.*, a.answer, a.answer_format FROM release_latest l ${indexedBy}
+      LEFT JOIN release_answers a ON a.project_id = l.project_id AND a.flavor = l.flavor AND a.cluster_id = l.cluster_id
+       AND a.namespace = l.namespace AND a.name = l.name`
+    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(
+      `${withAnswer('')} WHERE ${inScope} ${where} ORDER BY l.namespace, l.name ${limit}`)
+    // Few releases run a given chart: its index first, then a sort.
+    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(
+      `${withAnswer('INDEXED BY release_latest_chart')} WHERE ${inScope} AND l.chart_id = @chartId ${where} ORDER BY l.namespace, l.name ${limit}`)
+    const after = 'AND (l.namespace, l.name) > (@afterNamespace, @afterName)'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
-      latest: db.prepare<Record<string, string>, RevisionRow>(`
+      latest: db.prepare<Record<string, string>, LatestRow>(`${withAnswer('')}
+        WHERE l.project_id = @projectId AND l.flavor = @flavor AND l.cluster_id = @clusterId AND l.namespace = @namespace AND l.name = @name`),
+      // The latest revision as stored, read while release_latest is written (keepLatest).
+      latestRevision: db.prepare<Record<string, string>, RevisionRow>(`
         SELECT v.* ${latestJoin}
         WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
           AND r.namespace = @namespace AND r.name = @name`),
+      // Copies the stored latest revision, if it is the one the answer was made from.
+      keepLatest: db.prepare(`
+        INSERT INTO release_latest (project_id, flavor, cluster_id, namespace, name, revision, status, description, chart_id,
+            chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at)
+          SELECT v.project_id, v.flavor, v.cluster_id, v.namespace, v.name, v.revision, v.status, v.description, v.chart_id,
+                 v.chart_name, v.chart_version, v.chart_public, v.config_json, v.values_json, v.defaults_hash, v.first_deployed_at, v.updated_at
+            ${latestJoin}
+           WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
+             AND r.namespace = @namespace AND r.name = @name
+             AND v.revision = @revision AND v.status = @status AND v.description = @description
+        ON CONFLICT DO UPDATE SET revision = excluded.revision, status = excluded.status, description = excluded.description,
+          chart_id = excluded.chart_id, chart_name = excluded.chart_name, chart_version = excluded.chart_version,
+          chart_public = excluded.chart_public, config_json = excluded.config_json, values_json = excluded.values_json,
+          defaults_hash = excluded.defaults_hash, first_deployed_at = excluded.first_deployed_at, updated_at = excluded.updated_at`),
+      keepAnswer: db.prepare(`
+        INSERT INTO release_answers (project_id, flavor, cluster_id, namespace, name, answer, answer_format)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @answer, @answerFormat)
+        ON CONFLICT DO UPDATE SET answer = excluded.answer, answer_format = excluded.answer_format`),
+      dropAnswer: db.prepare(`DELETE FROM release_answers WHERE ${KEY}`),
       defaults: db.prepare<[string], { values_json: string }>('SELECT values_json FROM chart_values WHERE hash = ?'),
+      defaultsSize: db.prepare<[string], number>('SELECT length(CAST(values_json AS BLOB)) FROM chart_values WHERE hash = ?').pluck(),
       // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
       listHead: {
         all: list('', 'LIMIT @limit'),
-        namespace: list('AND r.namespace = @namespace', 'LIMIT @limit'),
-        // Few releases run a given chart: its index first (CROSS JOIN fixes the order), then a sort.
+        namespace: list('AND l.namespace = @namespace', 'LIMIT @limit'),
         chart: byChart('', 'LIMIT @limit'),
-        both: byChart('AND r.namespace = @namespace', 'LIMIT @limit'),
+        both: byChart('AND l.namespace = @namespace', 'LIMIT @limit'),
       },
       listPage: {
         all: list(after, 'LIMIT @limit'),
-        namespace: list(`AND r.namespace = @namespace ${after}`, 'LIMIT @limit'),
+        namespace: list(`AND l.namespace = @namespace ${after}`, 'LIMIT @limit'),
         // Many do (a long list): walk the releases in order and skip the others.
-        chart: list(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
-        both: list(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        chart: list(`AND +l.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        both: list(`AND l.namespace = @namespace AND +l.chart_id = @chartId ${after}`, 'LIMIT @limit'),
       },
       upsertRelease: db.prepare(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
@@ -271,8 +320,15 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
     const row = this.stmts.latest.get(keyParams(key))
-    const revision = row ? rowToRevision(row, this.#defaultsOf) : null
+    const revision = row ? this.#fromLatest(row) : null
     if (this.#cacheable) this.#latest.put(id, revision)
+    return revision
+  }
+
+  /** A revision from release_latest, with the answer kept with it when it is in today's format. */
+  #fromLatest(row: LatestRow): Revision {
+    const revision = rowToRevision(row, this.#defaultsOf)
+    if (row.answer !== null && this.answers && row.answer_format === this.answers.format) this.answers.adopt(revision, row.answer)
     return revision
   }
 
@@ -314,17 +370,17 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
       : this.stmts.listHead[shapeOf(filter)].all(params)
     // Pages of a long list pass through without filling the caches.
-    return rows.map((row) => this.#latest.get(releaseKeyString(keyOfRow(row))) ?? rowToRevision(row, this.#defaultsOf))
+    return rows.map((row) => this.#latest.get(releaseKeyString(keyOfRow(row))) ?? this.#fromLatest(row))
   }
 
   /** Items of a short list: the cached latest revision where there is one, so its answer bytes are reused. */
-  #revisionsOf(rows: RevisionRow[]): Revision[] {
+  #revisionsOf(rows: LatestRow[]): Revision[] {
     const cacheable = this.#cacheable
     return rows.map((row) => {
       const id = releaseKeyString(keyOfRow(row))
       let revision = this.#latest.get(id)
       if (!revision) {
-        revision = rowToRevision(row, this.#defaultsOf)
+        revision = this.#fromLatest(row)
         if (cacheable) this.#latest.put(id, revision)
       }
       return revision
@@ -353,6 +409,13 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     // Stored defaults never change (the key is their hash), so even a transaction may cache them.
     this.#defaults.put(hash, values)
     return values
+  }
+
+  /** The size of stored chart defaults as JSON; they never change (the key is their hash). */
+  #defaultsBytes(hash: string): number {
+    let size = this.#defaultsSize.hit(hash)
+    if (size === undefined) this.#defaultsSize.put(hash, (size = this.stmts.defaultsSize.get(hash) ?? 0))
+    return size
   }
 
   pending(key: ReleaseKey): PendingOperation | null {
@@ -411,6 +474,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   apply(key: ReleaseKey, fx: Effects): void {
+    const known = this.#knownLatest(key)
     this.#forget(key)
     this.transaction(() => {
       const k = keyParams(key)
@@ -463,7 +527,45 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           if ((p.readsLeft ?? 0) > 0) work.counting = true
         }
       }
+      this.#keepLatest(key, fx, known)
     })
+  }
+
+  /** The latest revision in memory, if any: what a write's answer is made from without reading it back. */
+  #knownLatest(key: ReleaseKey): Revision | undefined {
+    const id = releaseKeyString(key)
+    return this.#latest.get(id) ?? this.#history.get(id)?.at(-1)
+  }
+
+  /**
+   * Writes the release's row of release_latest, in the write's transaction: the stored latest
+   * revision, and its answer. The answer is made from the revision in memory (the inserted one, or
+   * the one known before the write, with the write's status change); the copy only happens if the
+   * stored row is that revision with that status, else the stored row is read and used.
+   */
+  #keepLatest(key: ReleaseKey, fx: Effects, known: Revision | undefined): void {
+    if (fx.purge) return
+    const k = keyParams(key)
+    let latest = fx.insert ?? known
+    if (latest) {
+      const update = fx.updates.find((u) => u.revision === latest!.revision)
+      if (update) latest = withStatus(latest, update.status, update.description)
+      if (this.#copyLatest(k, latest)) return
+    }
+    const row = this.stmts.latestRevision.get(k)
+    if (!row) throw new Error(`release ${key.name} has no latest revision to keep`)
+    if (!this.#copyLatest(k, rowToRevision(row, this.#defaultsOf))) throw new Error(`release ${key.name}: its latest revision could not be kept`)
+  }
+
+  #copyLatest(k: Record<string, string>, r: Revision): boolean {
+    if (this.stmts.keepLatest.run({ ...k, revision: r.revision, status: r.status, description: r.description }).changes === 0) return false
+    // Chart defaults over the limit make an answer over it: not serialized just to be dropped
+    // (a settle of 30 such releases would merge and serialize megabytes in one turn).
+    const tooBig = r.defaultsRef !== undefined && this.#defaultsBytes(r.defaultsRef) > KEPT_ANSWER_MAX
+    const rendered = tooBig ? null : (this.answers?.render(r) ?? null)
+    if (rendered !== null && rendered.length <= KEPT_ANSWER_MAX) this.stmts.keepAnswer.run({ ...k, answer: rendered, answerFormat: this.answers!.format })
+    else this.stmts.dropAnswer.run(k)
+    return true
   }
 
   /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */
@@ -496,6 +598,14 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.#listItems = 0
     this.#work = null
   }
+}
+
+/** A copy of a revision with another status; its values (computed on first use) are shared, not computed. */
+function withStatus(r: Revision, status: ReleaseStatus, description: string): Revision {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(r)) as Revision
+  copy.status = status
+  copy.description = description
+  return copy
 }
 
 const itemsOf = (list: Revision[] | typeof TOO_LONG): number => (list === TOO_LONG ? 0 : list.length)

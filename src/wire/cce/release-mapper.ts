@@ -1,8 +1,9 @@
 /** Release ⇄ CCE wire shapes. The domain never sees snake_case or JSON-in-a-string fields. */
+import { createHash } from 'node:crypto'
 import type { KubeResource } from '../../releases/ports.js'
 import type { Revision, Values } from '../../releases/release.js'
 import { rfc3339 } from '../common/schemas.js'
-import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
+import { ReleaseRespSchema, type ReleaseParams, type ReleaseResp } from './release-schemas.js'
 
 /**
  * Answer bytes, per revision object. The repository hands out the same immutable Revision for
@@ -17,6 +18,22 @@ import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
 const itemBytes = new WeakMap<Revision, Buffer>()
 const listBytes = new WeakMap<readonly Revision[], Buffer>()
 const withResources = new WeakMap<Revision, { resources: KubeResource[]; bytes: Buffer }>()
+
+/**
+ * The bytes kept with each release's latest revision in the database (release_latest,
+ * src/storage/release-repository.ts AnswerCodec): lists and shows of releases not in memory
+ * send them as read. `format` changes with the response schema; bump ANSWER_VERSION whenever
+ * mapRevision changes what it writes, so bytes an older emulator stored are never sent.
+ */
+const ANSWER_VERSION = 1
+export const releaseAnswers = {
+  format: `cce-release/${ANSWER_VERSION}/${createHash('sha256').update(JSON.stringify(ReleaseRespSchema)).digest('hex').slice(0, 16)}`,
+  /** Cloudpods answers are another shape, made by its own dialect: none kept. */
+  render: (r: Revision): Buffer | null => (r.key.flavor === 'cloudpods' ? null : releaseBytes(r)),
+  adopt: (r: Revision, bytes: Buffer): void => {
+    itemBytes.set(r, bytes)
+  },
+}
 
 /** What Fastify sends as the type of a serialized JSON answer. */
 export const JSON_TYPE = 'application/json; charset=utf-8'

@@ -14,7 +14,7 @@ import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
-import { flag, JSON_TYPE, params, releaseBytes, toReleaseResp, valuesOf, wantsResources } from './release-mapper.js'
+import { flag, JSON_TYPE, params, releaseBytes, valuesOf, wantsResources } from './release-mapper.js'
 import { sendList, streamList } from './release-list-stream.js'
 import {
   ClusterParamsSchema,
@@ -89,7 +89,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         { projectId: req.projectId, flavor, clusterId: req.params.cluster_id },
         { name: b.name, namespace: b.namespace, chartId: b.chart_id, version: b.version, values: valuesOf(b.values), dryRun: flag(p.dry_run) },
       )
-      return reply.code(201).send(toReleaseResp(created))
+      return sendBytes(reply.code(201), releaseBytes(created))
     },
   )
 
