@@ -28,6 +28,59 @@ export interface RevisionRow {
   updated_at: number
 }
 
+/** A list item's columns of release_latest, and the answer kept with it, if any. */
+interface ListedRow {
+  namespace: string
+  name: string
+  revision: number
+  status: ReleaseStatus
+  description: string
+  answer: Buffer | null
+  answer_format: string | null
+}
+
+/**
+ * A list item over its stored answer: key, revision and status fields from release_latest, the
+ * answer bytes adopted by the wire; the rest of the revision (chart, config, values, times) is
+ * read from release_revisions by revision number, which never changes, only if something
+ * touches it (answering a list does not). A cold list of 100 at 100,000 releases read 21 columns
+ * a row and built 100 whole revisions; this reads 7.
+ */
+class ListedRevision implements Revision {
+  #rest: Revision | undefined
+  readonly #load: (key: ReleaseKey, revision: number) => Revision
+  constructor(
+    readonly key: ReleaseKey,
+    readonly revision: number,
+    public status: ReleaseStatus,
+    public description: string,
+    load: (key: ReleaseKey, revision: number) => Revision,
+  ) {
+    this.#load = load
+  }
+  #whole(): Revision {
+    return (this.#rest ??= this.#load(this.key, this.revision))
+  }
+  get chart() {
+    return this.#whole().chart
+  }
+  get config() {
+    return this.#whole().config
+  }
+  get values() {
+    return this.#whole().values
+  }
+  get defaultsRef() {
+    return this.#whole().defaultsRef
+  }
+  get firstDeployedAt() {
+    return this.#whole().firstDeployedAt
+  }
+  get updatedAt() {
+    return this.#whole().updatedAt
+  }
+}
+
 /** A row of release_latest (migration 011) and the answer kept with it (release_answers), if any. */
 export interface LatestRow extends RevisionRow {
   answer: Buffer | null
@@ -290,14 +343,20 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const withAnswer = (indexedBy: string) => `SELECT l.*, a.answer, a.answer_format FROM release_latest l ${indexedBy}
       LEFT JOIN release_answers a ON a.project_id = l.project_id AND a.flavor = l.flavor AND a.cluster_id = l.cluster_id
        AND a.namespace = l.namespace AND a.name = l.name`
-    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(
-      `${withAnswer('')} WHERE ${inScope} ${where} ORDER BY l.namespace, l.name ${limit}`)
+    // List items: the key, status fields and stored answer only (see ListedRevision).
+    const listed = (indexedBy: string) => `SELECT l.namespace, l.name, l.revision, l.status, l.description, a.answer, a.answer_format
+      FROM release_latest l ${indexedBy}
+      LEFT JOIN release_answers a ON a.project_id = l.project_id AND a.flavor = l.flavor AND a.cluster_id = l.cluster_id
+       AND a.namespace = l.namespace AND a.name = l.name`
+    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, ListedRow>(
+      `${listed('')} WHERE ${inScope} ${where} ORDER BY l.namespace, l.name ${limit}`)
     // Few releases run a given chart: its index first, then a sort.
-    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(
-      `${withAnswer('INDEXED BY release_latest_chart')} WHERE ${inScope} AND l.chart_id = @chartId ${where} ORDER BY l.namespace, l.name ${limit}`)
+    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, ListedRow>(
+      `${listed('INDEXED BY release_latest_chart')} WHERE ${inScope} AND l.chart_id = @chartId ${where} ORDER BY l.namespace, l.name ${limit}`)
     const after = 'AND (l.namespace, l.name) > (@afterNamespace, @afterName)'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
+      revision: db.prepare<Record<string, string | number>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} AND revision = @revision`),
       latest: db.prepare<Record<string, string>, LatestRow>(`${withAnswer('')}
         WHERE l.project_id = @projectId AND l.flavor = @flavor AND l.cluster_id = @clusterId AND l.namespace = @namespace AND l.name = @name`),
       // The latest revision as stored, read while release_latest is written (keepLatest).
@@ -431,7 +490,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const cached = this.#lists.get(group, chart)
     if (cached && cached.limit === max) return cached.list === TOO_LONG ? null : cached.list
     const rows = this.stmts.listHead[shapeOf(filter)].all({ ...scopeParams(scope, filter), limit: max + 1 })
-    const list = rows.length > max ? TOO_LONG : this.#revisionsOf(rows)
+    const list = rows.length > max ? TOO_LONG : this.#listed(scope, rows)
     if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list })
     return list === TOO_LONG ? null : list
   }
@@ -441,22 +500,35 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const rows = after
       ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
       : this.stmts.listHead[shapeOf(filter)].all(params)
-    // Pages of a long list pass through without filling the caches.
-    return rows.map((row) => this.#latest.get(releaseKeyString(keyOfRow(row))) ?? this.#fromLatest(row))
+    return this.#listed(scope, rows)
   }
 
-  /** Items of a short list: the cached latest revision where there is one, so its answer bytes are reused. */
-  #revisionsOf(rows: LatestRow[]): Revision[] {
-    const cacheable = this.#cacheable
+  /**
+   * Items of a list: the cached latest revision where there is one (its answer bytes are reused),
+   * else a ListedRevision over the stored answer, else (no answer kept) the whole row. Listed
+   * items do not fill the show cache: a list of 100,000 passes through.
+   */
+  #listed(scope: Scope, rows: ListedRow[]): Revision[] {
+    const format = this.answers?.format
     return rows.map((row) => {
-      const id = releaseKeyString(keyOfRow(row))
-      let revision = this.#latest.get(id)
-      if (!revision) {
-        revision = this.#fromLatest(row)
-        if (cacheable) this.#latest.put(id, revision)
+      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace: row.namespace, name: row.name }
+      const cached = this.#latest.get(releaseKeyString(key))
+      if (cached) return cached
+      if (row.answer !== null && row.answer_format === format) {
+        const listed = new ListedRevision(key, row.revision, row.status, row.description, this.#loadRevision)
+        this.answers!.adopt(listed, row.answer)
+        return listed
       }
-      return revision
+      const full = this.stmts.latest.get(keyParams(key))
+      if (!full) throw new Error(`release ${key.name} left release_latest while it was listed`)
+      return this.#fromLatest(full)
     })
+  }
+
+  readonly #loadRevision = (key: ReleaseKey, revision: number): Revision => {
+    const row = this.stmts.revision.get({ ...keyParams(key), revision })
+    if (!row) throw new Error(`revision ${revision} of release ${key.name} is no longer stored`)
+    return rowToRevision(row, this.#defaultsOf)
   }
 
   #chartDefaults(hash: string): Values {
@@ -670,4 +742,3 @@ const scopeParams = (s: Scope, f: ReleaseFilter): Record<string, string> => ({
   ...(f.chartId !== undefined ? { chartId: f.chartId } : {}),
 })
 
-const keyOfRow = (r: RevisionRow): ReleaseKey => ({ projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name })
