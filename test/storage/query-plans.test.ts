@@ -20,9 +20,9 @@ describe('query plans', () => {
     const sources: Array<[string, string]> = []
     for (const [name, s] of Object.entries(stmts)) {
       if (name === 'listHead' || name === 'listPage') for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
-      else if (['latest', 'latestRevision', 'keepLatest', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
+      else if (['latest', 'latestListed', 'latestRevision', 'revision', 'keepLatest', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
     }
-    expect(sources).toHaveLength(15)
+    expect(sources).toHaveLength(17)
     for (const [name, sql] of sources) {
       const p = plan(db, sql)
       expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|releases|release_revisions|release_latest|pending_operations)\b(?! USING)/)
@@ -31,7 +31,7 @@ describe('query plans', () => {
     // The chart filter's head goes through the chart index (few releases run one chart).
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).chart!.source)).toMatch(/release_latest_chart/)
     // Lists and shows read release_latest alone: no join back to the revisions.
-    for (const [name, sql] of sources.filter(([n]) => n.startsWith('list') || n === 'latest')) expect(plan(db, sql), name).not.toMatch(/release_revisions|releases\b/)
+    for (const [name, sql] of sources.filter(([n]) => n.startsWith('list') || n === 'latest' || n === 'latestListed')) expect(plan(db, sql), name).not.toMatch(/release_revisions|releases\b/)
     // Lists are read in key order without a sort, except the chart-filtered head.
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).namespace!.source)).not.toMatch(/TEMP B-TREE/)
     expect(plan(db, (stmts.listPage as Record<string, { source: string }>).all!.source)).not.toMatch(/TEMP B-TREE/)
