@@ -17,7 +17,7 @@ import { migration007 } from './007-keystone-tokens.js'
 import { migration008 } from './008-cloudpods-releases.js'
 import { migration009 } from './009-release-filter-indexes.js'
 import { migration010 } from './010-reserved.js'
-import { migration011 } from './011-release-latest.js'
+import { migration011 } from './011-release-answers.js'
 
 export interface Migration {
   version: number

@@ -20,7 +20,7 @@ const listBytes = new WeakMap<readonly Revision[], Buffer>()
 const withResources = new WeakMap<Revision, { resources: KubeResource[]; bytes: Buffer }>()
 
 /**
- * The bytes kept with each release's latest revision in the database (release_latest,
+ * The bytes kept with each release's latest revision in the database (release_answers,
  * src/storage/release-repository.ts AnswerCodec): lists and shows of releases not in memory
  * send them as read. `format` changes with the response schema; bump ANSWER_VERSION whenever
  * mapRevision changes what it writes, so bytes an older emulator stored are never sent.
