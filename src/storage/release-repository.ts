@@ -108,6 +108,8 @@ export interface AnswerCodec {
   render(r: Revision): Buffer | null
   /** Bytes read back for this revision object (what render gave for an equal revision). */
   adopt(r: Revision, bytes: Buffer): void
+  /** The answer to a list of these items, made from their answers, kept for this very array. */
+  adoptList(list: readonly Revision[], items: readonly Buffer[]): void
 }
 
 /** Answers larger than this are not stored: their values dominate, and issue 9 keeps chart defaults out of every row. */
@@ -194,9 +196,13 @@ const LATEST_CACHE_SIZE = 20_000
 /** Histories kept in memory. */
 const HISTORY_CACHE_SIZE = 1_000
 /** Distinct list queries (scope × filter) kept in memory. */
-const LIST_CACHE_SIZE = 1_000
-/** Releases held by cached lists, all lists together: 100,000 releases in 1,000 cached lists would pin them all. */
-const LIST_CACHE_ITEMS = 20_000
+const LIST_CACHE_SIZE = 2_000
+/**
+ * Releases held by cached lists, all lists together. A list of stored answers costs ~1 KB a
+ * release (its answer bytes and small ListedRevisions): 100 MB for the 1,000 namespaces of
+ * 100,000 releases, so that polling every namespace stays in memory.
+ */
+const LIST_CACHE_ITEMS = 120_000
 /** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
 const DEFAULTS_CACHE_SIZE = 64
 
@@ -474,10 +480,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   /** A ListedRevision over the row's answer, or null unless one is kept, of the latest revision, in today's format. */
-  #listedRevision(key: ReleaseKey, row: ListedRow): Revision | null {
+  #listedRevision(key: ReleaseKey, row: ListedRow, answers?: Array<Buffer | null>): Revision | null {
     if (row.answer === null || row.revision !== row.latest_revision || row.answer_format !== this.answers?.format) return null
     const listed = new ListedRevision(key, row.revision, row.status!, row.description!, this.#loadRevision)
-    this.answers.adopt(listed, row.answer)
+    // Collected for the list's answer, or handed over as the item's own.
+    if (answers) answers.push(row.answer)
+    else this.answers.adopt(listed, row.answer)
     return listed
   }
 
@@ -507,9 +515,17 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const cached = this.#lists.get(group, chart)
     if (cached && cached.limit === max) return cached.list === TOO_LONG ? null : cached.list
     const rows = this.stmts.listHead[shapeOf(filter)].all({ ...scopeParams(scope, filter), limit: max + 1 })
-    const list = rows.length > max ? TOO_LONG : this.#listed(scope, rows)
+    if (rows.length > max) {
+      if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG })
+      return null
+    }
+    const items: Array<Buffer | null> = []
+    const list = this.#listed(scope, rows, items)
+    // A list of stored answers keeps its own answer, not 100 item answers beside it (memory per cached list).
+    if (this.answers && items.every((b) => b !== null)) this.answers.adoptList(list, items as Buffer[])
+    else list.forEach((r, i) => items[i] && this.answers!.adopt(r, items[i]!))
     if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list })
-    return list === TOO_LONG ? null : list
+    return list
   }
 
   listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
@@ -525,19 +541,26 @@ export class SqliteReleaseRepository implements ReleaseRepository {
    * else a ListedRevision over the stored answer, else (no answer kept) the whole row. Listed
    * items do not fill the show cache: a list of 100,000 passes through.
    */
-  #listed(scope: Scope, rows: Array<ListedRow | LatestRow>): Revision[] {
-    return rows.map((row) => {
+  #listed(scope: Scope, rows: Array<ListedRow | LatestRow>, answers?: Array<Buffer | null>): Revision[] {
+    return rows.map((row, i) => {
       const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace: row.namespace, name: row.name }
-      const cached = this.#latest.get(releaseKeyString(key))
-      if (cached) return cached
-      // Chart lists read whole rows.
-      if ('config_json' in row) return this.#fromLatest(row)
-      const listed = this.#listedRevision(key, row)
-      if (listed) return listed
-      const full = this.stmts.latest.get(keyParams(key))
-      if (!full) throw new Error(`release ${key.name} went away while it was listed`)
-      return this.#fromLatest(full)
+      const revision = this.#listItem(key, row, answers)
+      // Other items answer with their own bytes, made by the wire (by bytes per turn: they may be big).
+      if (answers && answers.length === i) answers.push(null)
+      return revision
     })
+  }
+
+  #listItem(key: ReleaseKey, row: ListedRow | LatestRow, answers?: Array<Buffer | null>): Revision {
+    const cached = this.#latest.get(releaseKeyString(key))
+    if (cached) return cached
+    // Chart lists read whole rows.
+    if ('config_json' in row) return this.#fromLatest(row)
+    const listed = this.#listedRevision(key, row, answers)
+    if (listed) return listed
+    const full = this.stmts.latest.get(keyParams(key))
+    if (!full) throw new Error(`release ${key.name} went away while it was listed`)
+    return this.#fromLatest(full)
   }
 
   readonly #loadRevision = (key: ReleaseKey, revision: number): Revision => {

@@ -33,6 +33,9 @@ export const releaseAnswers = {
   adopt: (r: Revision, bytes: Buffer): void => {
     itemBytes.set(r, bytes)
   },
+  adoptList: (list: readonly Revision[], items: readonly Buffer[]): void => {
+    listBytes.set(list, joinAnswers(items))
+  },
 }
 
 /** What Fastify sends as the type of a serialized JSON answer. */
@@ -73,10 +76,12 @@ export const keepListBytes = (revisions: readonly Revision[], bytes: Buffer): vo
   listBytes.set(revisions, bytes)
 }
 
-function joinItems(revisions: readonly Revision[]): Buffer {
-  if (revisions.length === 0) return Buffer.from('[]')
+const joinItems = (revisions: readonly Revision[]): Buffer => joinAnswers(revisions.map((r) => releaseBytes(r)))
+
+function joinAnswers(items: readonly Buffer[]): Buffer {
+  if (items.length === 0) return Buffer.from('[]')
   const parts: Buffer[] = []
-  revisions.forEach((r, i) => parts.push(i === 0 ? OPEN : COMMA, releaseBytes(r)))
+  items.forEach((bytes, i) => parts.push(i === 0 ? OPEN : COMMA, bytes))
   parts.push(CLOSE)
   return Buffer.concat(parts)
 }
