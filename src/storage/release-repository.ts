@@ -322,7 +322,9 @@ const TOO_LONG = Symbol('too long')
  * This process is the database's only writer (the file is locked), so every write here drops
  * exactly what it may change: the release's own entries, and the lists of its scope that could
  * hold it (unfiltered, or filtered to its namespace). Answers are only cached outside a
- * transaction: a value read inside one may yet be rolled back.
+ * transaction: a value read inside one may yet be rolled back. Behind the memory, each write
+ * also stores the answer bytes of the release's latest revision (release_answers, with an
+ * AnswerCodec), so what is not in memory is read as bytes rather than rebuilt.
  */
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly stmts
