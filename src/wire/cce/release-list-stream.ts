@@ -19,6 +19,8 @@ import { cachedListBytes, JSON_TYPE, keepListBytes, releaseBytes } from './relea
  * ordinary releases still go whole, with a Content-Length.
  */
 export const TURN_BYTES = 512 * 1024
+/** Bytes per later turn of a stream: smaller, as other clients' requests wait between them. */
+const STREAM_TURN_BYTES = 128 * 1024
 
 const OPEN = Buffer.from('[')
 const COMMA = Buffer.from(',')
@@ -30,7 +32,7 @@ export function sendList(req: FastifyRequest, reply: FastifyReply, revisions: re
   const cached = cachedListBytes(revisions)
   if (cached) return reply.type(JSON_TYPE).send(cached)
   const items = revisions[Symbol.iterator]()
-  const head = serializeTurn(items, true)
+  const head = serializeTurn(items, true, TURN_BYTES)
   if (head.done) {
     const bytes = Buffer.concat(head.parts)
     keepListBytes(revisions, bytes)
@@ -52,7 +54,7 @@ function* flatten(pages: Iterator<Revision[], void, void>): Generator<Revision, 
  * Serializes items until TURN_BYTES are ready or the items end (then the closing bracket is
  * included). `first`: nothing was sent yet, so the array opens here.
  */
-function serializeTurn(items: Iterator<Revision>, first: boolean): { parts: Buffer[]; done: boolean } {
+function serializeTurn(items: Iterator<Revision>, first: boolean, budget: number): { parts: Buffer[]; done: boolean } {
   const parts: Buffer[] = []
   let size = 0
   for (;;) {
@@ -64,7 +66,7 @@ function serializeTurn(items: Iterator<Revision>, first: boolean): { parts: Buff
     const bytes = releaseBytes(next.value)
     parts.push(first && parts.length === 0 ? OPEN : COMMA, bytes)
     size += bytes.length
-    if (size >= TURN_BYTES) return { parts, done: false }
+    if (size >= budget) return { parts, done: false }
   }
 }
 
@@ -87,7 +89,7 @@ function stream(req: FastifyRequest, reply: FastifyReply, items: Iterator<Revisi
       setImmediate(() => {
         let turn: { parts: Buffer[]; done: boolean }
         try {
-          turn = serializeTurn(items, first)
+          turn = serializeTurn(items, first, STREAM_TURN_BYTES)
         } catch (err) {
           this.destroy(err as Error)
           return
