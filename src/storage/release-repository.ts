@@ -110,6 +110,8 @@ export interface AnswerCodec {
   adopt(r: Revision, bytes: Buffer): void
   /** The answer to a list of these items, made from their answers, kept for this very array. */
   adoptList(list: readonly Revision[], items: readonly Buffer[]): void
+  /** A revision's answer with another status: what render gives for the same revision in that state. */
+  restate(bytes: Buffer, status: ReleaseStatus, description: string): Buffer
 }
 
 /** Answers larger than this are not stored: their values dominate, and issue 9 keeps chart defaults out of every row. */
@@ -390,6 +392,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         ON CONFLICT DO UPDATE SET revision = excluded.revision, status = excluded.status, description = excluded.description,
           answer = excluded.answer, answer_format = excluded.answer_format`),
       dropAnswer: db.prepare(`DELETE FROM release_answers WHERE ${KEY}`),
+      keptAnswer: db.prepare<Record<string, string>, { revision: number; answer: Buffer; answer_format: string }>(
+        `SELECT revision, answer, answer_format FROM release_answers WHERE ${KEY}`),
       defaults: db.prepare<[string], { values_json: string }>('SELECT values_json FROM chart_values WHERE hash = ?'),
       defaultsSize: db.prepare<[string], number>('SELECT length(CAST(values_json AS BLOB)) FROM chart_values WHERE hash = ?').pluck(),
       // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
@@ -720,7 +724,15 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     let latest = fx.insert ?? known
     if (!latest) {
       const number = fx.updates.length === 0 ? undefined : this.stmts.latestRevisionNumber.get(k)
-      if (number === undefined || !fx.updates.some((u) => u.revision === number)) return
+      const update = fx.updates.find((u) => u.revision === number)
+      if (!update) return
+      // A state change of the latest revision (settling): its kept answer restated, no values merged.
+      const kept = this.stmts.keptAnswer.get(k)
+      if (kept && kept.revision === update.revision && kept.answer_format === this.answers.format) {
+        const answer = this.answers.restate(kept.answer, update.status, update.description)
+        this.stmts.keepAnswer.run({ ...k, revision: update.revision, status: update.status, description: update.description, answer, answerFormat: kept.answer_format })
+        return
+      }
       const row = this.stmts.latest.get(k)
       if (row) this.#storeAnswer(k, rowToRevision(row, this.#defaultsOf))
       return

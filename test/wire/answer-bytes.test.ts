@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Revision } from '../../src/releases/release.js'
-import { releaseBytes, releaseListBytes, toReleaseResp } from '../../src/wire/cce/release-mapper.js'
+import { releaseAnswers, releaseBytes, releaseListBytes, toReleaseResp } from '../../src/wire/cce/release-mapper.js'
 import { ReleaseListSchema, ReleaseRespSchema } from '../../src/wire/cce/release-schemas.js'
 import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
 
@@ -53,6 +53,14 @@ describe('pre-serialized release answers', () => {
     }
     expect(releaseListBytes(revisions).equals((await schemaSerialized(() => revisions.map((r) => toReleaseResp(r)), true)).payload)).toBe(true)
     expect(releaseListBytes([]).equals((await schemaSerialized(() => [], true)).payload)).toBe(true)
+  })
+
+  it('restated to another status (a stored answer when its release settles), are what that revision serializes', () => {
+    for (const [i, text] of TRICKY.entries()) {
+      const r = revision(i, text)
+      const settled = { ...r, status: 'FAILED' as const, description: `${text} failed` }
+      expect(releaseAnswers.restate(releaseBytes(r), settled.status, settled.description).equals(releaseBytes(settled))).toBe(true)
+    }
   })
 
   it('are what the emulator answers for show, list and history, with the type Fastify gives serialized JSON', async () => {

@@ -1,7 +1,7 @@
 /** Release ⇄ CCE wire shapes. The domain never sees snake_case or JSON-in-a-string fields. */
 import { createHash } from 'node:crypto'
 import type { KubeResource } from '../../releases/ports.js'
-import type { Revision, Values } from '../../releases/release.js'
+import type { ReleaseStatus, Revision, Values } from '../../releases/release.js'
 import { rfc3339 } from '../common/schemas.js'
 import { ReleaseRespSchema, type ReleaseParams, type ReleaseResp } from './release-schemas.js'
 
@@ -35,6 +35,14 @@ export const releaseAnswers = {
   },
   adoptList: (list: readonly Revision[], items: readonly Buffer[]): void => {
     listBytes.set(list, joinAnswers(items))
+  },
+  /** Parsing keeps the keys' order and every value, so the bytes are mapRevision's for that state. */
+  restate: (bytes: Buffer, status: ReleaseStatus, description: string): Buffer => {
+    const resp = JSON.parse(bytes.toString('utf8')) as ReleaseResp
+    resp.description = description
+    resp.status = status
+    resp.status_description = description
+    return Buffer.from(JSON.stringify(resp))
   },
 }
 
