@@ -39,6 +39,7 @@ import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { SqliteDashboardQueries } from './storage/dashboard-queries.js'
 import { VERSION } from './version.js'
 import { cceDialect } from './wire/cce/dialect.js'
+import { releaseAnswers } from './wire/cce/release-mapper.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
 import { clientErrorHandler } from './wire/client-errors.js'
 import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
@@ -162,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     repo.forgetCached()
     chartRepo.forgetCached()
   })
-  const repo: SqliteReleaseRepository = new SqliteReleaseRepository(db, batch)
+  const repo: SqliteReleaseRepository = new SqliteReleaseRepository(db, batch, releaseAnswers)
   app.addHook('onClose', (_app, done) => {
     batch.commitNow()
     done()

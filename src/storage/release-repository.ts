@@ -28,6 +28,95 @@ export interface RevisionRow {
   updated_at: number
 }
 
+/** A list item: its key, and the answer kept for it (release_answers), if any. */
+interface ListedRow {
+  namespace: string
+  name: string
+  latest_revision: number
+  revision: number | null
+  status: ReleaseStatus | null
+  description: string | null
+  answer: Buffer | null
+  answer_format: string | null
+}
+
+/**
+ * A list item over its stored answer: key, revision and status fields from release_answers, the
+ * answer bytes adopted by the wire; the rest of the revision (chart, config, values, times) is
+ * read from release_revisions by revision number, which never changes, only if something
+ * touches it (answering a list does not). A cold list of 100 at 100,000 releases read 17 columns
+ * a row and built 100 whole revisions (~4 ms); this reads the key and the answer.
+ */
+class ListedRevision implements Revision {
+  #rest: Revision | undefined
+  readonly #load: (key: ReleaseKey, revision: number) => Revision
+  constructor(
+    readonly key: ReleaseKey,
+    readonly revision: number,
+    public status: ReleaseStatus,
+    public description: string,
+    load: (key: ReleaseKey, revision: number) => Revision,
+  ) {
+    this.#load = load
+  }
+  #whole(): Revision {
+    return (this.#rest ??= this.#load(this.key, this.revision))
+  }
+  withStatus(status: ReleaseStatus, description: string): ListedRevision {
+    const copy = new ListedRevision(this.key, this.revision, status, description, this.#load)
+    copy.#rest = this.#rest
+    return copy
+  }
+  get chart() {
+    return this.#whole().chart
+  }
+  get config() {
+    return this.#whole().config
+  }
+  get values() {
+    return this.#whole().values
+  }
+  get defaultsRef() {
+    return this.#whole().defaultsRef
+  }
+  get firstDeployedAt() {
+    return this.#whole().firstDeployedAt
+  }
+  get updatedAt() {
+    return this.#whole().updatedAt
+  }
+}
+
+/** The latest revision, and the answer kept for the release (release_answers, migration 010), if any. */
+export interface LatestRow extends RevisionRow {
+  a_revision: number | null
+  a_status: string | null
+  a_description: string | null
+  answer: Buffer | null
+  answer_format: string | null
+}
+
+/**
+ * The answer bytes a dialect sends for a revision, kept with the latest revision at write time
+ * and handed back on read, so lists and shows of releases not in memory only concatenate. Opaque
+ * here: the wire owns the format and names it (`format`), so bytes another serializer wrote are
+ * never handed back.
+ */
+export interface AnswerCodec {
+  readonly format: string
+  /** The revision's answer, or null when its dialect keeps none. */
+  render(r: Revision): Buffer | null
+  /** Bytes read back for this revision object (what render gave for an equal revision). */
+  adopt(r: Revision, bytes: Buffer): void
+  /** The answer to a list of these items, made from their answers, kept for this very array. */
+  adoptList(list: readonly Revision[], items: readonly Buffer[]): void
+  /** A revision's answer with another status: what render gives for the same revision in that state. */
+  restate(bytes: Buffer, status: ReleaseStatus, description: string): Buffer
+}
+
+/** Answers larger than this are not stored: their values dominate, and issue 9 keeps chart defaults out of every row. */
+export const KEPT_ANSWER_MAX = 16 * 1024
+
 export interface PendingRow {
   project_id: string
   flavor: Flavor
@@ -113,34 +202,121 @@ const LATEST_CACHE_SIZE = 20_000
 /** Histories kept in memory. */
 const HISTORY_CACHE_SIZE = 1_000
 /** Distinct list queries (scope × filter) kept in memory. */
-const LIST_CACHE_SIZE = 1_000
-/** Releases held by cached lists, all lists together: 100,000 releases in 1,000 cached lists would pin them all. */
-const LIST_CACHE_ITEMS = 20_000
+const LIST_CACHE_SIZE = 2_000
+/**
+ * Releases held by cached lists, all lists together. A list of stored answers costs ~1 KB a
+ * release (its answer bytes and small ListedRevisions): 100 MB for the 1,000 namespaces of
+ * 100,000 releases, so that polling every namespace stays in memory.
+ */
+const LIST_CACHE_ITEMS = 120_000
 /** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
 const DEFAULTS_CACHE_SIZE = 64
 
-/** A bounded map that forgets its least recently used entry. */
-class Lru<K, V> extends Map<K, V> {
-  constructor(private readonly limit: number) {
-    super()
+/**
+ * A bounded cache in two generations: entries go into the young one; when it holds half the
+ * limit it becomes the old one (the previous old one is dropped), and a hit in the old one moves
+ * the entry back. Every operation is O(1). A Map used as an LRU (evicting its first key) made each
+ * eviction walk the deleted slots at the front of V8's table: at 100,000 releases, most of a cold
+ * list's time.
+ */
+class Lru<K, V> {
+  #young = new Map<K, V>()
+  #old = new Map<K, V>()
+  constructor(private readonly limit: number) {}
+  /** The entry, without making it recent. */
+  get(key: K): V | undefined {
+    const value = this.#young.get(key)
+    return value !== undefined ? value : this.#old.get(key)
   }
   hit(key: K): V | undefined {
-    const value = super.get(key)
-    if (value !== undefined) {
-      super.delete(key)
-      super.set(key, value)
-    }
-    return value
+    const value = this.#young.get(key)
+    if (value !== undefined) return value
+    const old = this.#old.get(key)
+    if (old !== undefined) this.put(key, old)
+    return old
   }
   put(key: K, value: V): void {
-    super.delete(key)
-    if (this.size >= this.limit) super.delete(this.keys().next().value as K)
-    super.set(key, value)
+    this.#old.delete(key)
+    this.#young.set(key, value)
+    if (this.#young.size * 2 >= this.limit) {
+      this.#old = this.#young
+      this.#young = new Map()
+    }
+  }
+  delete(key: K): void {
+    this.#young.delete(key)
+    this.#old.delete(key)
+  }
+  clear(): void {
+    this.#young = new Map()
+    this.#old = new Map()
+  }
+}
+
+interface ListEntry {
+  limit: number
+  list: Revision[] | typeof TOO_LONG
+}
+
+/**
+ * Short lists per scope and filter, in two generations like Lru, bounded by lists and by the
+ * releases they hold. Grouped by scope and namespace, so a write drops the lists that could hold
+ * its release (its namespace's and the unfiltered ones, any chart) without looking at the others.
+ */
+class ListCache {
+  #young = new Map<string, Map<string, ListEntry>>()
+  #old = new Map<string, Map<string, ListEntry>>()
+  #youngLists = 0
+  #youngItems = 0
+  constructor(
+    private readonly maxLists: number,
+    private readonly maxItems: number,
+  ) {}
+  get(group: string, chart: string): ListEntry | undefined {
+    const entry = this.#young.get(group)?.get(chart)
+    if (entry) return entry
+    const old = this.#old.get(group)?.get(chart)
+    if (old) {
+      this.#old.get(group)!.delete(chart)
+      this.put(group, chart, old)
+    }
+    return old
+  }
+  put(group: string, chart: string, entry: ListEntry): void {
+    this.#old.get(group)?.delete(chart)
+    let byChart = this.#young.get(group)
+    if (!byChart) this.#young.set(group, (byChart = new Map()))
+    const replaced = byChart.get(chart)
+    if (replaced) this.#count(replaced, -1)
+    byChart.set(chart, entry)
+    this.#count(entry, 1)
+    if (this.#youngLists * 2 >= this.maxLists || this.#youngItems * 2 >= this.maxItems) {
+      this.#old = this.#young
+      this.#young = new Map()
+      this.#youngLists = 0
+      this.#youngItems = 0
+    }
+  }
+  forget(group: string): void {
+    for (const entry of this.#young.get(group)?.values() ?? []) this.#count(entry, -1)
+    this.#young.delete(group)
+    this.#old.delete(group)
+  }
+  clear(): void {
+    this.#young = new Map()
+    this.#old = new Map()
+    this.#youngLists = 0
+    this.#youngItems = 0
+  }
+  #count(entry: ListEntry, sign: 1 | -1): void {
+    this.#youngLists += sign
+    this.#youngItems += sign * (entry.list === TOO_LONG ? 0 : entry.list.length)
   }
 }
 
 const scopeKey = (s: Scope): string => `${s.projectId}/${s.flavor}/${s.clusterId}`
-const filterKey = (f: ReleaseFilter): string => `${f.namespace ?? ''}\u0000${f.chartId ?? ''}`
+/** Lists are grouped by scope and namespace ('' for all), then keyed by chart ('' for any). */
+const listGroup = (s: Scope, namespace: string | undefined): string => `${scopeKey(s)}\u0000${namespace ?? ''}`
 
 /** A list known to be longer than what was asked: read it page by page. */
 const TOO_LONG = Symbol('too long')
@@ -156,16 +332,18 @@ const TOO_LONG = Symbol('too long')
  * What is read or written inside an open transaction is cached too: every release written since
  * the last commit is remembered, and when any write is undone (a refused write's savepoint, a
  * lost batch) all of them are forgotten, so nothing a rollback took back can be answered.
+ * Behind the memory, each write also stores the answer bytes of the release's latest revision
+ * (release_answers, with an AnswerCodec), in the write's transaction, so what is not in memory
+ * is read as bytes rather than rebuilt.
  */
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly stmts
   readonly #latest = new Lru<string, Revision | null>(LATEST_CACHE_SIZE)
   readonly #history = new Lru<string, Revision[]>(HISTORY_CACHE_SIZE)
-  /** scope → filter → the list, or TOO_LONG for `limit`. */
-  readonly #lists = new Map<string, Map<string, { limit: number; list: Revision[] | typeof TOO_LONG }>>()
-  #listCount = 0
-  #listItems = 0
+  /** scope and namespace → chart → the list, or TOO_LONG for `limit`. */
+  readonly #lists = new ListCache(LIST_CACHE_SIZE, LIST_CACHE_ITEMS)
   readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
+  readonly #defaultsSize = new Lru<string, number>(DEFAULTS_CACHE_SIZE)
   /**
    * Never later than the earliest due time stored (null: nothing due by time), and `counting`
    * true whenever some operation counts reads: writes only lower it, so no query is needed to
@@ -183,6 +361,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     private readonly db: DatabaseHandle,
     /** Batches each turn's writes into one commit (see group-commit.ts); without it every write commits alone. */
     private readonly batch?: GroupCommit,
+    /** Keeps each latest revision's answer bytes (see AnswerCodec); without it none are kept. */
+    private readonly answers?: AnswerCodec,
   ) {
     this.#chartValues = new ChartValuesTable(db)
     batch?.onRolledBack(() => this.#undo())
@@ -191,28 +371,49 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           ON v.project_id = r.project_id AND v.flavor = r.flavor AND v.cluster_id = r.cluster_id
          AND v.namespace = r.namespace AND v.name = r.name AND v.revision = r.latest_revision`
     const inScope = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId'
-    // One statement per filter shape: an `@x IS NULL OR` condition cannot use an index.
-    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(
-      `SELECT v.* ${latestJoin} WHERE ${inScope} ${where} ORDER BY r.namespace, r.name ${limit}`)
-    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, RevisionRow>(`
-      SELECT v.* FROM release_revisions v CROSS JOIN releases r
+    const answerJoin = `LEFT JOIN release_answers a ON a.project_id = r.project_id AND a.flavor = r.flavor
+         AND a.cluster_id = r.cluster_id AND a.namespace = r.namespace AND a.name = r.name`
+    // Unfiltered and namespace lists: the key (the covering primary key of releases) and the
+    // stored answer, in key order (see ListedRevision). One statement per filter shape: an
+    // `@x IS NULL OR` condition cannot use an index.
+    const listed = `SELECT r.namespace, r.name, r.latest_revision, a.revision, a.status, a.description, a.answer, a.answer_format
+      FROM releases r ${answerJoin}`
+    const list = (where: string, limit: string) => db.prepare<Record<string, string | number>, ListedRow>(
+      `${listed} WHERE ${inScope} ${where} ORDER BY r.namespace, r.name ${limit}`)
+    // Chart lists need the revision's chart: whole latest revisions, with the stored answer.
+    const whole = `v.*, a.revision AS a_revision, a.status AS a_status, a.description AS a_description, a.answer, a.answer_format`
+    const chartList = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(
+      `SELECT ${whole} ${latestJoin} ${answerJoin} WHERE ${inScope} ${where} ORDER BY r.namespace, r.name ${limit}`)
+    // Few releases run a given chart: its index first (CROSS JOIN fixes the order), then a sort.
+    const byChart = (where: string, limit: string) => db.prepare<Record<string, string | number>, LatestRow>(`
+      SELECT ${whole} FROM release_revisions v CROSS JOIN releases r
           ON r.project_id = v.project_id AND r.flavor = v.flavor AND r.cluster_id = v.cluster_id
          AND r.namespace = v.namespace AND r.name = v.name AND r.latest_revision = v.revision
+        ${answerJoin}
        WHERE v.project_id = @projectId AND v.flavor = @flavor AND v.cluster_id = @clusterId AND v.chart_id = @chartId ${where}
        ORDER BY r.namespace, r.name ${limit}`)
     const after = 'AND (r.namespace, r.name) > (@afterNamespace, @afterName)'
+    const byKey = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId AND r.namespace = @namespace AND r.name = @name'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
-      latest: db.prepare<Record<string, string>, RevisionRow>(`
-        SELECT v.* ${latestJoin}
-        WHERE r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId
-          AND r.namespace = @namespace AND r.name = @name`),
+      revision: db.prepare<Record<string, string | number>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} AND revision = @revision`),
+      latestListed: db.prepare<Record<string, string>, ListedRow>(`${listed} WHERE ${byKey}`),
+      latest: db.prepare<Record<string, string>, LatestRow>(`SELECT ${whole} ${latestJoin} ${answerJoin} WHERE ${byKey}`),
+      latestRevisionNumber: db.prepare<Record<string, string>, number>(`SELECT latest_revision FROM releases WHERE ${KEY}`).pluck(),
+      keepAnswer: db.prepare(`
+        INSERT INTO release_answers (project_id, flavor, cluster_id, namespace, name, revision, status, description, answer, answer_format)
+        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision, @status, @description, @answer, @answerFormat)
+        ON CONFLICT DO UPDATE SET revision = excluded.revision, status = excluded.status, description = excluded.description,
+          answer = excluded.answer, answer_format = excluded.answer_format`),
+      dropAnswer: db.prepare(`DELETE FROM release_answers WHERE ${KEY}`),
+      keptAnswer: db.prepare<Record<string, string>, { revision: number; answer: Buffer; answer_format: string }>(
+        `SELECT revision, answer, answer_format FROM release_answers WHERE ${KEY}`),
       defaults: db.prepare<[string], { values_json: string }>('SELECT values_json FROM chart_values WHERE hash = ?'),
+      defaultsSize: db.prepare<[string], number>('SELECT length(CAST(values_json AS BLOB)) FROM chart_values WHERE hash = ?').pluck(),
       // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
       listHead: {
         all: list('', 'LIMIT @limit'),
         namespace: list('AND r.namespace = @namespace', 'LIMIT @limit'),
-        // Few releases run a given chart: its index first (CROSS JOIN fixes the order), then a sort.
         chart: byChart('', 'LIMIT @limit'),
         both: byChart('AND r.namespace = @namespace', 'LIMIT @limit'),
       },
@@ -220,8 +421,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         all: list(after, 'LIMIT @limit'),
         namespace: list(`AND r.namespace = @namespace ${after}`, 'LIMIT @limit'),
         // Many do (a long list): walk the releases in order and skip the others.
-        chart: list(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
-        both: list(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        chart: chartList(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        both: chartList(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
       },
       upsertRelease: db.prepare<[string, string, string, string, string, number]>(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
@@ -292,9 +493,36 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const id = releaseKeyString(key)
     const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
-    const row = this.stmts.latest.get(keyParams(key))
-    const revision = row ? rowToRevision(row, this.#defaultsOf) : null
+    // As a list item when its answer is kept: a show of a release not in memory reads its key and answer.
+    const listed = this.stmts.latestListed.get(keyParams(key))
+    let revision: Revision | null = null
+    if (listed) {
+      const k = { projectId: key.projectId, flavor: key.flavor, clusterId: key.clusterId, namespace: key.namespace, name: key.name }
+      revision = this.#listedRevision(k, listed)
+      if (!revision) {
+        const row = this.stmts.latest.get(keyParams(key))
+        revision = row ? this.#fromLatest(row) : null
+      }
+    }
     if (this.#cacheable) this.#latest.put(id, revision)
+    return revision
+  }
+
+  /** A ListedRevision over the row's answer, or null unless one is kept, of the latest revision, in today's format. */
+  #listedRevision(key: ReleaseKey, row: ListedRow, answers?: Array<Buffer | null>): Revision | null {
+    if (row.answer === null || row.revision !== row.latest_revision || row.answer_format !== this.answers?.format) return null
+    const listed = new ListedRevision(key, row.revision, row.status!, row.description!, this.#loadRevision)
+    // Collected for the list's answer, or handed over as the item's own.
+    if (answers) answers.push(row.answer)
+    else this.answers.adopt(listed, row.answer)
+    return listed
+  }
+
+  /** The latest revision from its row, with the answer kept for it if it shows this very revision and state. */
+  #fromLatest(row: LatestRow): Revision {
+    const revision = rowToRevision(row, this.#defaultsOf)
+    const current = row.a_revision === row.revision && row.a_status === row.status && row.a_description === row.description
+    if (row.answer !== null && current && this.answers && row.answer_format === this.answers.format) this.answers.adopt(revision, row.answer)
     return revision
   }
 
@@ -311,23 +539,22 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   listUpTo(scope: Scope, filter: ReleaseFilter, max: number): Revision[] | null {
-    const sk = scopeKey(scope)
-    const fk = filterKey(filter)
-    const cached = this.#lists.get(sk)?.get(fk)
+    const group = listGroup(scope, filter.namespace)
+    const chart = filter.chartId ?? ''
+    const cached = this.#lists.get(group, chart)
     if (cached && cached.limit === max) return cached.list === TOO_LONG ? null : cached.list
     const rows = this.stmts.listHead[shapeOf(filter)].all({ ...scopeParams(scope, filter), limit: max + 1 })
-    const list = rows.length > max ? TOO_LONG : this.#revisionsOf(rows)
-    if (this.#cacheable) {
-      let byFilter = this.#lists.get(sk)
-      if (!byFilter) this.#lists.set(sk, (byFilter = new Map()))
-      const old = byFilter.get(fk)
-      if (old) this.#listItems -= itemsOf(old.list)
-      else this.#listCount += 1
-      byFilter.set(fk, { limit: max, list })
-      this.#listItems += itemsOf(list)
-      while ((this.#listCount > LIST_CACHE_SIZE || this.#listItems > LIST_CACHE_ITEMS) && this.#lists.size > 0) this.#evictList()
+    if (rows.length > max) {
+      if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG })
+      return null
     }
-    return list === TOO_LONG ? null : list
+    const items: Array<Buffer | null> = []
+    const list = this.#listed(scope, rows, items)
+    // A list of stored answers keeps its own answer, not 100 item answers beside it (memory per cached list).
+    if (this.answers && items.every((b) => b !== null)) this.answers.adoptList(list, items as Buffer[])
+    else list.forEach((r, i) => items[i] && this.answers!.adopt(r, items[i]!))
+    if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list })
+    return list
   }
 
   listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
@@ -335,35 +562,40 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const rows = after
       ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
       : this.stmts.listHead[shapeOf(filter)].all(params)
-    // Pages of a long list pass through without filling the caches.
-    return rows.map((row) => this.#latest.get(releaseKeyString(keyOfRow(row))) ?? rowToRevision(row, this.#defaultsOf))
+    return this.#listed(scope, rows)
   }
 
-  /** Items of a short list: the cached latest revision where there is one, so its answer bytes are reused. */
-  #revisionsOf(rows: RevisionRow[]): Revision[] {
-    const cacheable = this.#cacheable
-    return rows.map((row) => {
-      const id = releaseKeyString(keyOfRow(row))
-      let revision = this.#latest.get(id)
-      if (!revision) {
-        revision = rowToRevision(row, this.#defaultsOf)
-        if (cacheable) this.#latest.put(id, revision)
-      }
+  /**
+   * Items of a list: the cached latest revision where there is one (its answer bytes are reused),
+   * else a ListedRevision over the stored answer, else (no answer kept) the whole row. Listed
+   * items do not fill the show cache: a list of 100,000 passes through.
+   */
+  #listed(scope: Scope, rows: Array<ListedRow | LatestRow>, answers?: Array<Buffer | null>): Revision[] {
+    return rows.map((row, i) => {
+      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace: row.namespace, name: row.name }
+      const revision = this.#listItem(key, row, answers)
+      // Other items answer with their own bytes, made by the wire (by bytes per turn: they may be big).
+      if (answers && answers.length === i) answers.push(null)
       return revision
     })
   }
 
-  #evictList(): void {
-    for (const [sk, byFilter] of this.#lists) {
-      const first = byFilter.entries().next()
-      if (!first.done) {
-        byFilter.delete(first.value[0])
-        this.#listCount -= 1
-        this.#listItems -= itemsOf(first.value[1].list)
-      }
-      if (byFilter.size === 0) this.#lists.delete(sk)
-      return
-    }
+  #listItem(key: ReleaseKey, row: ListedRow | LatestRow, answers?: Array<Buffer | null>): Revision {
+    const cached = this.#latest.get(releaseKeyString(key))
+    if (cached) return cached
+    // Chart lists read whole rows.
+    if ('config_json' in row) return this.#fromLatest(row)
+    const listed = this.#listedRevision(key, row, answers)
+    if (listed) return listed
+    const full = this.stmts.latest.get(keyParams(key))
+    if (!full) throw new Error(`release ${key.name} went away while it was listed`)
+    return this.#fromLatest(full)
+  }
+
+  readonly #loadRevision = (key: ReleaseKey, revision: number): Revision => {
+    const row = this.stmts.revision.get({ ...keyParams(key), revision })
+    if (!row) throw new Error(`revision ${revision} of release ${key.name} is no longer stored`)
+    return rowToRevision(row, this.#defaultsOf)
   }
 
   #chartDefaults(hash: string): Values {
@@ -375,6 +607,13 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     // Stored defaults never change (the key is their hash), so even a transaction may cache them.
     this.#defaults.put(hash, values)
     return values
+  }
+
+  /** The size of stored chart defaults as JSON; they never change (the key is their hash). */
+  #defaultsBytes(hash: string): number {
+    let size = this.#defaultsSize.hit(hash)
+    if (size === undefined) this.#defaultsSize.put(hash, (size = this.stmts.defaultsSize.get(hash) ?? 0))
+    return size
   }
 
   pending(key: ReleaseKey): PendingOperation | null {
@@ -446,6 +685,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   apply(key: ReleaseKey, fx: Effects): void {
     const id = releaseKeyString(key)
     const before = this.#history.get(id)
+    const known = this.#knownLatest(key)
     this.#touched.set(id, key)
     this.#forget(key)
     this.transaction(() => {
@@ -491,6 +731,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           if ((p.readsLeft ?? 0) > 0) work.counting = true
         }
       }
+      this.#keepAnswer(key, fx, known)
     })
     if (before === undefined) return
     const after = afterEffects(before, fx)
@@ -513,6 +754,55 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.#touchedAll = false
   }
 
+  /** The latest revision in memory, if any: what a write's answer is made from without reading it back. */
+  #knownLatest(key: ReleaseKey): Revision | undefined {
+    const id = releaseKeyString(key)
+    return this.#latest.get(id) ?? this.#history.get(id)?.at(-1)
+  }
+
+  /**
+   * Keeps the release's answer (release_answers) in the write's transaction, made from the
+   * revision in memory: the inserted one, or the latest known before the write with the write's
+   * status change. A write that changes neither the latest revision nor its state leaves it; a
+   * latest revision not in memory is read. Reads check the kept revision against the release's.
+   */
+  #keepAnswer(key: ReleaseKey, fx: Effects, known: Revision | undefined): void {
+    if (fx.purge || !this.answers) return
+    const k = keyParams(key)
+    let latest = fx.insert ?? known
+    if (!latest) {
+      const number = fx.updates.length === 0 ? undefined : this.stmts.latestRevisionNumber.get(k)
+      const update = fx.updates.find((u) => u.revision === number)
+      if (!update) return
+      // A state change of the latest revision (settling): its kept answer restated, no values merged.
+      const kept = this.stmts.keptAnswer.get(k)
+      if (kept && kept.revision === update.revision && kept.answer_format === this.answers.format) {
+        const answer = this.answers.restate(kept.answer, update.status, update.description)
+        this.stmts.keepAnswer.run({ ...k, revision: update.revision, status: update.status, description: update.description, answer, answerFormat: kept.answer_format })
+        return
+      }
+      const row = this.stmts.latest.get(k)
+      if (row) this.#storeAnswer(k, rowToRevision(row, this.#defaultsOf))
+      return
+    }
+    const update = fx.updates.find((u) => u.revision === latest!.revision)
+    if (update) latest = withStatus(latest, update.status, update.description)
+    else if (!fx.insert) return
+    this.#storeAnswer(k, latest)
+  }
+
+  #storeAnswer(k: Record<string, string>, r: Revision): void {
+    // Chart defaults over the limit make an answer over it: not serialized just to be dropped
+    // (a settle of 30 such releases would merge and serialize megabytes in one turn).
+    const tooBig = r.defaultsRef !== undefined && this.#defaultsBytes(r.defaultsRef) > KEPT_ANSWER_MAX
+    const rendered = tooBig ? null : this.answers!.render(r)
+    if (rendered !== null && rendered.length <= KEPT_ANSWER_MAX) {
+      this.stmts.keepAnswer.run({ ...k, revision: r.revision, status: r.status, description: r.description, answer: rendered, answerFormat: this.answers!.format })
+    } else {
+      this.stmts.dropAnswer.run(k)
+    }
+  }
+
   /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */
   forgetCached(): void {
     this.#forgetAll()
@@ -523,29 +813,26 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const id = releaseKeyString(key)
     this.#latest.delete(id)
     this.#history.delete(id)
-    const byFilter = this.#lists.get(scopeKey(key))
-    if (!byFilter) return
-    for (const [fk, entry] of byFilter) {
-      const namespace = fk.slice(0, fk.indexOf('\u0000'))
-      if (namespace === '' || namespace === key.namespace) {
-        byFilter.delete(fk)
-        this.#listCount -= 1
-        this.#listItems -= itemsOf(entry.list)
-      }
-    }
+    this.#lists.forget(listGroup(key, undefined))
+    this.#lists.forget(listGroup(key, key.namespace))
   }
 
   #forgetAll(): void {
     this.#latest.clear()
     this.#history.clear()
     this.#lists.clear()
-    this.#listCount = 0
-    this.#listItems = 0
     this.#work = null
   }
 }
 
-const itemsOf = (list: Revision[] | typeof TOO_LONG): number => (list === TOO_LONG ? 0 : list.length)
+/** A copy of a revision with another status; its values (computed on first use) are shared, not computed. */
+function withStatus(r: Revision, status: ReleaseStatus, description: string): Revision {
+  if (r instanceof ListedRevision) return r.withStatus(status, description)
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(r)) as Revision
+  copy.status = status
+  copy.description = description
+  return copy
+}
 
 type FilterShape = 'all' | 'namespace' | 'chart' | 'both'
 
@@ -560,4 +847,3 @@ const scopeParams = (s: Scope, f: ReleaseFilter): Record<string, string> => ({
   ...(f.chartId !== undefined ? { chartId: f.chartId } : {}),
 })
 
-const keyOfRow = (r: RevisionRow): ReleaseKey => ({ projectId: r.project_id, flavor: r.flavor, clusterId: r.cluster_id, namespace: r.namespace, name: r.name })

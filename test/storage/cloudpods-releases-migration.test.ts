@@ -28,10 +28,18 @@ describe('migration 008 (cloudpods releases)', () => {
     const old = new Database(path)
     old.pragma('foreign_keys = ON')
     migrate(old, MIGRATIONS.slice(0, 7))
-    const repo = new SqliteReleaseRepository(old)
-    repo.apply(key, { insert: revision(1, 'DEPLOYED'), updates: [], purge: false, pending: undefined, prune: [] })
+    // The rows the release repository wrote under schema 7 (today's repository reads tables added since).
+    const k = { p: 'p', f: 'cce', c: 'c1', ns: 'ns', n: 'web' }
+    old.prepare('INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision) VALUES (@p, @f, @c, @ns, @n, 2)').run(k)
+    const insertRevision = old.prepare(`INSERT INTO release_revisions (project_id, flavor, cluster_id, namespace, name, revision, status, description,
+        chart_id, chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at)
+      VALUES (@p, @f, @c, @ns, @n, @revision, @status, @description, 'chart-1', 'demo', @version, 0, @json, @json, NULL, @first, @updated)`)
+    for (const r of [revision(1, 'DEPLOYED'), revision(2, 'PENDING_UPGRADE')]) {
+      insertRevision.run({ ...k, revision: r.revision, status: r.status, description: r.description, version: r.chart.version, json: JSON.stringify(r.config), first: r.firstDeployedAt.getTime(), updated: r.updatedAt.getTime() })
+    }
     const pending = { key, operation: 'upgrade' as const, revision: 2, baseRevision: 1, dueAt: null, outcome: 'stick' as const, failureReason: 'held', readsLeft: null }
-    repo.apply(key, { insert: revision(2, 'PENDING_UPGRADE'), updates: [], purge: false, pending, prune: [] })
+    old.prepare(`INSERT INTO pending_operations (project_id, flavor, cluster_id, namespace, name, operation, revision, base_revision, due_at, outcome, failure_reason, reads_left)
+      VALUES (@p, @f, @c, @ns, @n, 'upgrade', 2, 1, NULL, 'stick', 'held', NULL)`).run(k)
     old.close()
 
     const db = openDatabase(path)
@@ -41,6 +49,9 @@ describe('migration 008 (cloudpods releases)', () => {
       const after = new SqliteReleaseRepository(db)
       expect(after.history(key)).toEqual([revision(1, 'DEPLOYED'), revision(2, 'PENDING_UPGRADE')])
       expect(after.pending(key)).toEqual(pending)
+      // No answer is kept for them yet (migration 010 copies nothing): shows and lists read the revisions.
+      expect(after.latest(key)).toEqual(revision(2, 'PENDING_UPGRADE'))
+      expect(after.list({ projectId: 'p', flavor: 'cce', clusterId: 'c1' }, {})).toEqual([revision(2, 'PENDING_UPGRADE')])
       expect(db.prepare('SELECT id, created_at FROM releases').get()).toEqual({ id: null, created_at: at.getTime() })
       // The cascade still works on the rebuilt parent: deleting the release removes its children.
       db.prepare('DELETE FROM releases').run()

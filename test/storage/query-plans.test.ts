@@ -20,16 +20,21 @@ describe('query plans', () => {
     const sources: Array<[string, string]> = []
     for (const [name, s] of Object.entries(stmts)) {
       if (name === 'listHead' || name === 'listPage') for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
-      else if (['latest', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
+      else if (['latest', 'latestListed', 'latestRevisionNumber', 'revision', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
     }
-    expect(sources).toHaveLength(13)
+    expect(sources).toHaveLength(16)
     for (const [name, sql] of sources) {
       const p = plan(db, sql)
-      expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|releases|release_revisions|pending_operations)\b(?! USING)/)
+      expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|a|releases|release_revisions|release_answers|pending_operations)\b(?! USING)/)
       expect(p, `${name}: ${p}`).toMatch(/SEARCH|USING (COVERING )?INDEX/)
     }
     // The chart filter's head goes through the chart index (few releases run one chart).
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).chart!.source)).toMatch(/release_revisions_chart/)
+    // Unfiltered and namespace lists read the key (a covering index) and the stored answers, no revision.
+    for (const [name, sql] of sources.filter(([n]) => /^list(Head|Page)\.(all|namespace)$/.test(n) || n === 'latestListed')) {
+      expect(plan(db, sql), name).toMatch(/SEARCH a USING PRIMARY KEY/)
+      expect(sql, name).not.toMatch(/release_revisions/)
+    }
     // Lists are read in key order without a sort, except the chart-filtered head.
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).namespace!.source)).not.toMatch(/TEMP B-TREE/)
     expect(plan(db, (stmts.listPage as Record<string, { source: string }>).all!.source)).not.toMatch(/TEMP B-TREE/)

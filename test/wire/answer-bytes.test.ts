@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Revision } from '../../src/releases/release.js'
-import { releaseBytes, releaseListBytes, toReleaseResp } from '../../src/wire/cce/release-mapper.js'
+import { releaseAnswers, releaseBytes, releaseListBytes, toReleaseResp } from '../../src/wire/cce/release-mapper.js'
 import { ReleaseListSchema, ReleaseRespSchema } from '../../src/wire/cce/release-schemas.js'
 import { AUTH, buildTestApp, createBody, type TestApp } from '../helpers/app.js'
 
@@ -55,6 +55,14 @@ describe('pre-serialized release answers', () => {
     expect(releaseListBytes([]).equals((await schemaSerialized(() => [], true)).payload)).toBe(true)
   })
 
+  it('restated to another status (a stored answer when its release settles), are what that revision serializes', () => {
+    for (const [i, text] of TRICKY.entries()) {
+      const r = revision(i, text)
+      const settled = { ...r, status: 'FAILED' as const, description: `${text} failed` }
+      expect(releaseAnswers.restate(releaseBytes(r), settled.status, settled.description).equals(releaseBytes(settled))).toBe(true)
+    }
+  })
+
   it('are what the emulator answers for show, list and history, with the type Fastify gives serialized JSON', async () => {
     t = await buildTestApp()
     const base = '/cce/cam/v3/clusters/c1'
@@ -96,5 +104,28 @@ describe('a list longer than WHOLE_LIST_MAX', () => {
     const short = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/big/releases?namespace=a', headers: AUTH })
     expect(short.headers['content-length']).toBeDefined()
     expect(JSON.parse(short.payload)).toHaveLength(Math.floor(n / 2))
+  })
+})
+
+describe('a short list or history with big items', () => {
+  it('is streamed by bytes, so no turn serializes more than TURN_BYTES, with the bytes a whole answer would have', async () => {
+    t = await buildTestApp()
+    const { TURN_BYTES } = await import('../../src/wire/cce/release-list-stream.js')
+    const scope = { projectId: 'default', flavor: 'cce' as const, clusterId: 'fat' }
+    const blob = 'v'.repeat(TURN_BYTES / 3)
+    for (let i = 0; i < 4; i++) t.releases.create(scope, { name: `f${i}`, namespace: 'ns', chartId: createBody('x').chart_id, version: '1.0.0', values: { blob, i }, dryRun: false })
+    const key = { ...scope, namespace: 'ns', name: 'f0' }
+    for (let i = 0; i < 3; i++) t.releases.upgrade(key, { chartId: createBody('x').chart_id, values: { blob, i: -i }, dryRun: false, resetValues: false, reuseValues: false })
+    const list = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/releases', headers: AUTH })
+    expect(list.statusCode).toBe(200)
+    expect(list.headers['transfer-encoding']).toBe('chunked')
+    expect(list.rawPayload.equals((await schemaSerialized(() => t!.releases.list(scope, {}).map((r) => toReleaseResp(r)), true)).payload)).toBe(true)
+    const history = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/namespace/ns/releases/f0/history', headers: AUTH })
+    expect(history.headers['transfer-encoding']).toBe('chunked')
+    expect(history.rawPayload.equals((await schemaSerialized(() => t!.releases.history(key).map((r) => toReleaseResp(r)), true)).payload)).toBe(true)
+    expect(JSON.parse(history.payload)).toHaveLength(4)
+    // Small again (one release): whole, with its length.
+    const one = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/fat/releases?namespace=none', headers: AUTH })
+    expect(one.headers['content-length']).toBe('2')
   })
 })

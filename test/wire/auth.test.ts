@@ -71,7 +71,9 @@ async function inject(req: ReturnType<typeof signed>) {
  */
 function snapshot(): string {
   const tables = h!.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
-  return JSON.stringify(tables.map(({ name }) => [name, h!.db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()]))
+  // A WITHOUT ROWID table (release_answers) has no rowid; it reads in primary-key order.
+  const order = (name: string) => (h!.db.prepare('SELECT wr FROM pragma_table_list WHERE name = ?').pluck().get(name) ? '' : ' ORDER BY rowid')
+  return JSON.stringify(tables.map(({ name }) => [name, h!.db.prepare(`SELECT * FROM "${name}"${order(name)}`).all()]))
 }
 
 function expectGatewayRefusal(res: Awaited<ReturnType<typeof inject>>, message: RegExp): void {

@@ -1,8 +1,9 @@
 /** Release ⇄ CCE wire shapes. The domain never sees snake_case or JSON-in-a-string fields. */
+import { createHash } from 'node:crypto'
 import type { KubeResource } from '../../releases/ports.js'
-import type { Revision, Values } from '../../releases/release.js'
+import type { ReleaseStatus, Revision, Values } from '../../releases/release.js'
 import { rfc3339 } from '../common/schemas.js'
-import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
+import { ReleaseRespSchema, type ReleaseParams, type ReleaseResp } from './release-schemas.js'
 
 /**
  * Answer bytes, per revision object. The repository hands out the same immutable Revision for
@@ -17,6 +18,33 @@ import type { ReleaseParams, ReleaseResp } from './release-schemas.js'
 const itemBytes = new WeakMap<Revision, Buffer>()
 const listBytes = new WeakMap<readonly Revision[], Buffer>()
 const withResources = new WeakMap<Revision, { resources: KubeResource[]; bytes: Buffer }>()
+
+/**
+ * The bytes kept with each release's latest revision in the database (release_answers,
+ * src/storage/release-repository.ts AnswerCodec): lists and shows of releases not in memory
+ * send them as read. `format` changes with the response schema; bump ANSWER_VERSION whenever
+ * mapRevision changes what it writes, so bytes an older emulator stored are never sent.
+ */
+const ANSWER_VERSION = 1
+export const releaseAnswers = {
+  format: `cce-release/${ANSWER_VERSION}/${createHash('sha256').update(JSON.stringify(ReleaseRespSchema)).digest('hex').slice(0, 16)}`,
+  /** Cloudpods answers are another shape, made by its own dialect: none kept. */
+  render: (r: Revision): Buffer | null => (r.key.flavor === 'cloudpods' ? null : releaseBytes(r)),
+  adopt: (r: Revision, bytes: Buffer): void => {
+    itemBytes.set(r, bytes)
+  },
+  adoptList: (list: readonly Revision[], items: readonly Buffer[]): void => {
+    listBytes.set(list, joinAnswers(items))
+  },
+  /** Parsing keeps the keys' order and every value, so the bytes are mapRevision's for that state. */
+  restate: (bytes: Buffer, status: ReleaseStatus, description: string): Buffer => {
+    const resp = JSON.parse(bytes.toString('utf8')) as ReleaseResp
+    resp.description = description
+    resp.status = status
+    resp.status_description = description
+    return Buffer.from(JSON.stringify(resp))
+  },
+}
 
 /** What Fastify sends as the type of a serialized JSON answer. */
 export const JSON_TYPE = 'application/json; charset=utf-8'
@@ -45,26 +73,30 @@ export function releaseBytes(r: Revision, resources?: KubeResource[]): Buffer {
 /** A list (or history) answer, assembled from its items' bytes; kept while the array is. */
 export function releaseListBytes(revisions: readonly Revision[]): Buffer {
   let bytes = listBytes.get(revisions)
-  if (!bytes) listBytes.set(revisions, (bytes = joinItems(revisions, true, true)))
+  if (!bytes) listBytes.set(revisions, (bytes = joinItems(revisions)))
   return bytes
 }
 
-/** Items as a piece of a JSON array: `[` before the first page, `]` after the last. */
-export function joinItems(revisions: readonly Revision[], first: boolean, last: boolean): Buffer {
-  const parts: Buffer[] = [first ? OPEN : COMMA]
-  revisions.forEach((r, i) => {
-    if (i > 0) parts.push(COMMA)
-    parts.push(releaseBytes(r))
-  })
-  if (first && revisions.length === 0) return EMPTY
-  if (last) parts.push(CLOSE)
+/** The answer kept for this array, if one was (release-list-stream.ts keeps only those it sends whole). */
+export const cachedListBytes = (revisions: readonly Revision[]): Buffer | undefined => listBytes.get(revisions)
+
+export const keepListBytes = (revisions: readonly Revision[], bytes: Buffer): void => {
+  listBytes.set(revisions, bytes)
+}
+
+const joinItems = (revisions: readonly Revision[]): Buffer => joinAnswers(revisions.map((r) => releaseBytes(r)))
+
+function joinAnswers(items: readonly Buffer[]): Buffer {
+  if (items.length === 0) return Buffer.from('[]')
+  const parts: Buffer[] = []
+  items.forEach((bytes, i) => parts.push(i === 0 ? OPEN : COMMA, bytes))
+  parts.push(CLOSE)
   return Buffer.concat(parts)
 }
 
 const OPEN = Buffer.from('[')
 const COMMA = Buffer.from(',')
 const CLOSE = Buffer.from(']')
-const EMPTY = Buffer.from('[]')
 
 function mapRevision(r: Revision): ReleaseResp {
   return {

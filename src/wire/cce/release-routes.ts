@@ -14,8 +14,8 @@ import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
-import { flag, JSON_TYPE, params, releaseBytes, releaseListBytes, toReleaseResp, valuesOf, wantsResources } from './release-mapper.js'
-import { streamList } from './release-list-stream.js'
+import { flag, JSON_TYPE, params, releaseBytes, valuesOf, wantsResources } from './release-mapper.js'
+import { sendList, streamList } from './release-list-stream.js'
 import {
   ClusterParamsSchema,
   CreateReleaseBodySchema,
@@ -30,7 +30,7 @@ import {
 
 /** Lists up to this long are answered whole (and kept); longer ones are streamed page by page. */
 export const WHOLE_LIST_MAX = 1000
-/** Releases per page of a streamed list (about 80 KB): one page is read per turn of the event loop, so other clients wait at most one page. */
+/** Releases read per page of a streamed list; the stream serializes them by bytes (release-list-stream.ts). */
 export const LIST_PAGE = 100
 
 const badAction = () => new ValidationError('must be "upgrade" or "rollback" (empty or absent means "upgrade")', 'action')
@@ -89,7 +89,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         { projectId: req.projectId, flavor, clusterId: req.params.cluster_id },
         { name: b.name, namespace: b.namespace, chartId: b.chart_id, version: b.version, values: valuesOf(b.values), dryRun: flag(p.dry_run) },
       )
-      return reply.code(201).send(toReleaseResp(created))
+      return sendBytes(reply.code(201), releaseBytes(created))
     },
   )
 
@@ -109,7 +109,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
       const scope = { projectId: req.projectId, flavor, clusterId: req.params.cluster_id }
       const filter = { chartId: req.query.chart_id || undefined, namespace: req.query.namespace || undefined }
       const whole = releases.listUpTo(scope, filter, WHOLE_LIST_MAX)
-      if (whole) return sendBytes(reply, releaseListBytes(whole))
+      if (whole) return sendList(req, reply, whole)
       return streamList(req, reply, releases.listPages(scope, filter, LIST_PAGE))
     },
   )
@@ -172,6 +172,6 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
         response: { 200: ReleaseListSchema, ...cceErrorResponses },
       },
     },
-    async (req, reply) => sendBytes(reply, releaseListBytes(releases.history(keyOf(req.projectId, req.params)))),
+    async (req, reply) => sendList(req, reply, releases.history(keyOf(req.projectId, req.params))),
   )
 }

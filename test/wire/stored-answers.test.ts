@@ -1,0 +1,93 @@
+/**
+ * The answer bytes of each release's latest revision are kept in the database at write time
+ * (release_answers: migration 010), so lists and shows of releases not in memory
+ * send stored bytes. Stored bytes must never be stale: after every kind of write, an app started
+ * afresh on the same database (empty caches, so every answer is read from the tables) answers
+ * byte for byte what the app that wrote answers, and what the response schema makes of the
+ * revision history (release_revisions, the source of truth).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
+import { defaultConfig } from '../../src/config.js'
+import { seededRandom } from '../../src/releases/progression.js'
+import { KEPT_ANSWER_MAX } from '../../src/storage/release-repository.js'
+import { releaseListBytes } from '../../src/wire/cce/release-mapper.js'
+import { AUTH, buildTestApp, createBody, TEST_CHART_ID, TEST_CHART_V2_ID, type TestApp } from '../helpers/app.js'
+
+const BASE = '/cce/cam/v3/clusters/c1'
+const item = (name: string) => `${BASE}/namespace/project01/releases/${name}`
+const json = { ...AUTH, 'content-type': 'application/json' }
+const URLS = [`${BASE}/releases`, `${BASE}/releases?namespace=project01`, `${BASE}/releases?chart_id=${TEST_CHART_V2_ID}`, item('web'), item('other'), item('quiet')]
+
+let t: TestApp
+afterEach(async () => t?.close())
+
+const write = async (method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+  const res = await t.app.inject({ method, url, headers: body === undefined ? AUTH : json, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
+  expect(res.statusCode, res.payload).toBeLessThan(300)
+}
+
+/** Every answer from the app that wrote, from a fresh app on its database, and from the history. */
+async function expectStoredAnswersCurrent() {
+  const fresh = await buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+  try {
+    for (const url of URLS) {
+      const mine = await t.app.inject({ method: 'GET', url, headers: AUTH })
+      const theirs = await fresh.app.inject({ method: 'GET', url, headers: AUTH })
+      expect(theirs.statusCode, url).toBe(mine.statusCode)
+      expect(theirs.payload, url).toBe(mine.payload)
+    }
+    const scope = { projectId: 'default', flavor: 'cce' as const, clusterId: 'c1' }
+    const truth = fresh.releases.list(scope, {}).map((r) => fresh.releases.history(r.key).at(-1)!)
+    expect((await fresh.app.inject({ method: 'GET', url: `${BASE}/releases`, headers: AUTH })).rawPayload.equals(releaseListBytes(truth))).toBe(true)
+  } finally {
+    await fresh.app.close()
+  }
+}
+
+describe('answers stored with the latest revision', () => {
+  it('are current after create, settle, upgrade, rollback, a completed pending upgrade, delete and reset', async () => {
+    t = await buildTestApp()
+    await write('PUT', '/_emulator/lifecycle', { operations: { install: { mode: 'time', delay_ms: 10_000 }, upgrade: { mode: 'manual' } } })
+    await write('POST', `${BASE}/releases`, createBody('web'))
+    await write('POST', `${BASE}/releases`, createBody('other'))
+    await expectStoredAnswersCurrent()
+    // Settled with nothing in memory (no read since its create): its kept answer is restated.
+    await write('POST', `${BASE}/releases`, createBody('quiet'))
+    await write('POST', '/_emulator/clock/advance', { seconds: 11 })
+    await expectStoredAnswersCurrent()
+    expect(t.db.prepare("SELECT status FROM release_answers WHERE name = 'quiet'").pluck().get()).toBe('DEPLOYED')
+    await write('PUT', item('web'), { chart_id: TEST_CHART_V2_ID, action: 'upgrade', values: { v: 2 } })
+    await expectStoredAnswersCurrent()
+    await write('POST', '/_emulator/releases/cce/c1/project01/web/complete', {})
+    await expectStoredAnswersCurrent()
+    await write('PUT', item('web'), { chart_id: TEST_CHART_ID, action: 'rollback', parameters: { release_version: 1 } })
+    await expectStoredAnswersCurrent()
+    await write('DELETE', item('web'))
+    await expectStoredAnswersCurrent()
+    await write('POST', '/_emulator/reset', { cluster_id: 'c1' })
+    await expectStoredAnswersCurrent()
+    expect(t.db.prepare('SELECT count(*) FROM release_answers').pluck().get()).toBe(0)
+  })
+
+  it('are sent as stored only in the format of this emulator, and not kept over KEPT_ANSWER_MAX', async () => {
+    t = await buildTestApp()
+    await write('POST', `${BASE}/releases`, createBody('web'))
+    await write('POST', `${BASE}/releases`, createBody('big', { values: { blob: 'x'.repeat(KEPT_ANSWER_MAX) } }))
+    await t.app.inject({ method: 'GET', url: `${BASE}/releases`, headers: AUTH })
+    expect(t.db.prepare('SELECT name FROM release_answers').pluck().all()).toEqual(['web'])
+    const fresh = async () => buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+    // The stored bytes are what is sent: marked, they show (so the tables, not a recomputation, answered)...
+    const stored = t.db.prepare("SELECT answer FROM release_answers WHERE name = 'web'").pluck().get() as Buffer
+    t.db.prepare("UPDATE release_answers SET answer = CAST(replace(CAST(answer AS TEXT), '\"web\"', '\"WEB\"') AS BLOB) WHERE name = 'web'").run()
+    let app = await fresh()
+    expect(JSON.parse((await app.app.inject({ method: 'GET', url: item('web'), headers: AUTH })).payload).name).toBe('WEB')
+    await app.app.close()
+    // ...unless another serializer wrote them.
+    t.db.prepare("UPDATE release_answers SET answer_format = 'cce-release/0/other' WHERE name = 'web'").run()
+    app = await fresh()
+    expect((await app.app.inject({ method: 'GET', url: item('web'), headers: AUTH })).rawPayload.equals(stored)).toBe(true)
+    expect(JSON.parse((await app.app.inject({ method: 'GET', url: `${BASE}/releases`, headers: AUTH })).payload).map((r: { name: string }) => r.name)).toEqual(['big', 'web'])
+    await app.app.close()
+  })
+})
