@@ -43,7 +43,7 @@ import { releaseAnswers } from './wire/cce/release-mapper.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
 import { clientErrorHandler } from './wire/client-errors.js'
 import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
-import { sharedCompilers } from './wire/compilers.js'
+import { CompileWarmer, sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
 import { controlRoutes } from './wire/control/routes.js'
 import { dashboardRoutes } from './wire/control/dashboard-routes.js'
@@ -119,6 +119,8 @@ export interface EmulatorApp {
   cloudpods: { clusters: ClusterRegistry; repos: RepoService; releases: CloudpodsReleaseService }
   /** Keystone v3 for climc: issues the tokens the Cloudpods /api checks (cloudpodsAuthHook). */
   keystone: KeystoneService
+  /** Compiles the routes' schemas while the app idles, from `delayMs` after the call (see CompileWarmer). */
+  warmUp(delayMs: number): void
 }
 
 export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const served = deps.dialects ?? DIALECTS
   const dialects = new DialectRouter(served)
   const timeouts = deps.timeouts ?? DEFAULT_TIMEOUTS
+  const warmer = new CompileWarmer()
   const routerRefusal = (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
     const { statusCode, body } = dialects.forUrl(req.url).renderError(err, clock.now())
     reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
@@ -149,9 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     frameworkErrors: routerRefusal,
     // Requests Node's parser refuses (oversized headers, broken chunking): the owning dialect's body too.
     clientErrorHandler: clientErrorHandler(dialects, clock),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // strictTypes off: Ajv's advice on schema style (a keyword without its type beside it) went to
+    // stderr at run time, where a user reads it as a fault; validation is the same either way.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, strictTypes: false } },
     // Compiled validators/serializers are reused across instances: startEmulator pays for them once per process.
-    schemaController: { compilersFactory: sharedCompilers() },
+    schemaController: { compilersFactory: sharedCompilers({}, warmer) },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const seed = config.seed ?? (Math.floor(Math.random() * 0x1_0000_0000) >>> 0)
@@ -369,5 +374,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     return reply.type('application/json').send(await openApiFile)
   })
 
-  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone }
+  app.addHook('onClose', (_app, done) => {
+    warmer.stop()
+    done()
+  })
+  return { app, releases, charts, lifecycle, control, cloudpods: { clusters, repos, releases: cloudpodsReleases }, keystone, warmUp: (delayMs) => warmer.start(delayMs) }
 }

@@ -15,6 +15,9 @@ import { closeDatabase, openDatabase } from './storage/db.js'
 
 export { createLogger }
 
+/** When schema compilation starts after listening: start-up is measured to the first answer. */
+const WARM_UP_DELAY_MS = 200
+
 export interface StartServerOptions {
   /** A pino logger, false for none; default: one for config.logLevel and config.logFormat. */
   logger?: Logger | false
@@ -52,6 +55,8 @@ export async function startServer(config: EmulatorConfig, opts: StartServerOptio
     // Work that fell due while the emulator was down completes before the first request.
     const settled = built.releases.settle()
     await built.app.listen({ host: config.host, port: config.port })
+    // After the first answers a client waits for (its health poll), not before them.
+    built.warmUp(WARM_UP_DELAY_MS)
     if (logger && settled > 0) logger.info({ settled }, 'completed pending operations left from the previous run')
   } catch (err) {
     closeDatabase(db)

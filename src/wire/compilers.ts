@@ -22,7 +22,7 @@ type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaCont
 type Route = { schema: unknown; method?: string; url?: string; httpPart?: string; httpStatus?: string; contentType?: string }
 type Compile = (route: Route) => unknown
 type Factory = (externalSchemas: unknown, options: unknown) => Compile
-type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown }
+type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown; compileNow?: () => void }
 
 const requireLazily = createRequire(import.meta.url)
 const lazyDefault = (moduleName: string): Factory => {
@@ -84,16 +84,58 @@ function deferred(compile: () => Compiled): Compiled {
     stand.errors = real.errors
     return result
   }
+  stand.compileNow = () => void (real ??= compile())
   return stand
+}
+
+/**
+ * Compiles an app's deferred validators and serializers while it idles, one per turn of the
+ * event loop, starting a little after it listens. Without it, the first request of each route
+ * compiled its schemas in its own turn: every other client waited (~100-200 ms at a fresh
+ * server's first create, measured by npm run stress). One schema per turn keeps each wait to one
+ * compilation; a request arriving first still compiles what it needs itself.
+ */
+export class CompileWarmer {
+  #queue: Compiled[] = []
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined
+
+  add(fn: Compiled): Compiled {
+    this.#queue.push(fn)
+    return fn
+  }
+
+  /** Compiles what is still deferred, one per turn, from `delayMs` on; stop() ends it. */
+  start(delayMs: number): void {
+    const step = (): void => {
+      const next = this.#queue.shift()
+      if (!next) return void (this.#timer = undefined)
+      try {
+        next.compileNow?.()
+      } catch {
+        // The request that uses it meets the error, as without warming.
+      }
+      this.#timer = setImmediate(step)
+    }
+    this.#timer = setTimeout(step, delayMs)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer as NodeJS.Timeout)
+    clearImmediate(this.#timer as NodeJS.Immediate)
+    this.#queue = []
+  }
 }
 
 /**
  * Pass as Fastify's `schemaController.compilersFactory`. Optional base factories (module-level
  * functions, so their identity is stable) replace Fastify's defaults underneath the cache.
  */
-export function sharedCompilers(base: { buildValidator?: unknown; buildSerializer?: unknown } = {}): CompilersFactory {
+export function sharedCompilers(base: { buildValidator?: unknown; buildSerializer?: unknown } = {}, warmer?: CompileWarmer): CompilersFactory {
+  const queued = (factory: Factory): Factory =>
+    warmer ? (externalSchemas, options) => { const compile = factory(externalSchemas, options); return (route) => warmer.add(compile(route) as Compiled) } : factory
   return {
-    buildValidator: memoised((base.buildValidator as Factory | undefined) ?? defaultValidatorFactory),
-    buildSerializer: memoised((base.buildSerializer as Factory | undefined) ?? defaultSerializerFactory),
+    buildValidator: queued(memoised((base.buildValidator as Factory | undefined) ?? defaultValidatorFactory)),
+    buildSerializer: queued(memoised((base.buildSerializer as Factory | undefined) ?? defaultSerializerFactory)),
   } as unknown as CompilersFactory
 }
