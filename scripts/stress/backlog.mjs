@@ -45,7 +45,7 @@ export const backlog = {
 
       const second = await startServer(db, args)
       try {
-        const w = watch(second)
+        const w = await watch(second)
         const list = await call('GET', releasesUrl(second.url))
         const pending = (list.json ?? []).filter((r) => r.status !== 'DEPLOYED').length
         checks.add(`after the restart, the first list shows all ${N} DEPLOYED`, list.json?.length === N && pending === 0, `${list.json?.length} listed, ${pending} not DEPLOYED`)

@@ -18,7 +18,7 @@ export const kill9 = {
     let note = ''
     try {
       const server = await startServer(db, ['--charts', EXAMPLE_CHARTS])
-      const w = watch(server)
+      const w = await watch(server)
       const acknowledged = []
       let attempts = 0
       let errors = 0

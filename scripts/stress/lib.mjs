@@ -87,7 +87,7 @@ const fs = require('node:fs')
 const { url, pid, intervalMs, timeoutMs } = workerData
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 const latencies = []
-const started = performance.now()
+let started = performance.now()
 // When the stalls over the target happened (seconds since the watch began), to tell a burst at
 // the start of a probe from one at its end.
 const slow = []
@@ -115,8 +115,13 @@ function probe() {
   req.on('timeout', () => req.destroy(new Error('timeout')))
   req.on('error', (e) => finish(false, e.code || e.message))
 }
-probe()
-parentPort.on('message', () => {
+// One unmeasured request first: the watcher's own first request (its connection, its JIT, the
+// health route's first use on a fresh server) is not a stall the probe caused.
+http.get(url + '/_emulator/health', { agent, timeout: timeoutMs }, (res) => { res.resume(); res.on('end', () => parentPort.postMessage('ready')) })
+  .on('error', () => parentPort.postMessage('ready'))
+parentPort.on('message', (m) => { if (m === 'start') { started = performance.now(); probe() } })
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return
   running = false
   // A request still unanswered is a stall at least this long.
   if (inflight !== null) latencies.push(performance.now() - inflight)
@@ -131,9 +136,11 @@ parentPort.on('message', () => {
  * Watches a running server: a health request every `intervalMs` on one keep-alive connection
  * (as a CI job polling the emulator would) and VmRSS every 5 ms. stop() answers the figures.
  */
-export function watch(server, { intervalMs = 5, timeoutMs = 30_000 } = {}) {
+export async function watch(server, { intervalMs = 5, timeoutMs = 30_000 } = {}) {
   const before = rssMiB(server.pid)
   const worker = new Worker(WATCHER, { eval: true, workerData: { url: server.url, pid: server.pid, intervalMs, timeoutMs } })
+  await new Promise((r) => worker.once('message', r))
+  worker.postMessage('start')
   return {
     async stop() {
       const result = new Promise((r) => worker.once('message', r))
@@ -284,7 +291,7 @@ export async function watched(tag, args, work, { intervalMs } = {}) {
   let note = ''
   try {
     await sleep(200)
-    const w = watch(server, { intervalMs })
+    const w = await watch(server, { intervalMs })
     try {
       note = (await work(server, checks, dir)) ?? ''
     } finally {
