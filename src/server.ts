@@ -52,12 +52,17 @@ export async function startServer(config: EmulatorConfig, opts: StartServerOptio
       built.control.captureStartLifecycle()
     }
     if (logger) registerAccessLog(built.app, () => logger.isLevelEnabled('info'))
-    // Work that fell due while the emulator was down completes before the first request.
-    const settled = built.releases.settle()
     await built.app.listen({ host: config.host, port: config.port })
+    // Work that fell due while the emulator was down is settled a slice per turn from here on
+    // (reads and writes wait for it, the health probe does not): start-up itself does no work
+    // that grows with the data, and a backlog of thousands never holds the event loop.
+    const log = logger || undefined
+    built.releases.drain().then(
+      (settled) => void (settled > 0 && log?.info({ settled }, 'completed pending operations left from the previous run')),
+      (err: unknown) => void (db.open && log?.error({ err }, 'settling pending operations left from the previous run failed')),
+    )
     // After the first answers a client waits for (its health poll), not before them.
     built.warmUp(WARM_UP_DELAY_MS)
-    if (logger && settled > 0) logger.info({ settled }, 'completed pending operations left from the previous run')
   } catch (err) {
     closeDatabase(db)
     throw err
