@@ -6,7 +6,7 @@ import type { Flavor } from '../releases/release.js'
 import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
 
-interface ChartRow {
+export interface ChartRow {
   project_id: string
   flavor: Flavor
   id: string

@@ -4,9 +4,10 @@
  * caches: the answers are small pages, and the one query polled every second (dataVersion) is
  * SQLite's own change counter.
  */
-import type { PendingRow as StoredPendingRow } from './release-repository.js'
+import type { ChartRow as StoredChartRow } from './chart-repository.js'
+import type { PendingRow as StoredPendingRow, RevisionRow } from './release-repository.js'
 import type { ChartStoreEntry, DashboardQueries, FacetValue, PendingEntry, ReleaseFacets, ReleasePage, ReleaseQuery, ReleaseSummary } from '../control/dashboard.js'
-import type { Flavor, Operation, ReleaseStatus } from '../releases/release.js'
+import type { Operation } from '../releases/release.js'
 import type { DatabaseHandle } from './db.js'
 
 // CROSS JOIN keeps releases (narrow rows) as the outer loop: left to itself SQLite scans the
@@ -28,20 +29,8 @@ const FILTERS = `
   AND (@search IS NULL OR instr(lower(r.name), lower(@search)) > 0)`
 const STATUS_FILTER = `(@statuses IS NULL OR v.status IN (SELECT value FROM json_each(@statuses)))`
 
-interface SummaryRow {
-  project_id: string
-  flavor: Flavor
-  cluster_id: string
-  namespace: string
-  name: string
-  revision: number
-  status: ReleaseStatus
-  description: string
-  chart_id: string
-  chart_name: string
-  chart_version: string
-  first_deployed_at: number
-  updated_at: number
+/** The latest revision's columns the dashboard shows, and the release's pending operation. */
+type SummaryRow = Pick<RevisionRow, 'project_id' | 'flavor' | 'cluster_id' | 'namespace' | 'name' | 'revision' | 'status' | 'description' | 'chart_id' | 'chart_name' | 'chart_version' | 'first_deployed_at' | 'updated_at'> & {
   pending_operation: Operation | null
   pending_revision: number | null
   pending_due_at: number | null
@@ -52,16 +41,7 @@ interface PendingRow extends StoredPendingRow {
   started_at: number
 }
 
-interface ChartRow {
-  project_id: string
-  flavor: Flavor
-  id: string
-  name: string
-  version: string
-  description: string
-  app_version: string
-  created_at: number
-}
+type ChartRow = Pick<StoredChartRow, 'project_id' | 'flavor' | 'id' | 'name' | 'version' | 'description' | 'app_version' | 'created_at'>
 
 type Params = Record<string, string | number | null>
 
