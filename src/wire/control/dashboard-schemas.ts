@@ -32,13 +32,18 @@ const PendingRefSchema = Type.Object({
   due_at: Nullable(Type.String({ description: 'null: waits for a trigger or for reads' })),
 })
 
-export const ReleaseSummarySchema = Type.Object({
+/** Which release a summary or a pending operation is about, across every scope. */
+const releaseKey = {
   project_id: Type.String(),
   dialect: Type.String(),
   flavor: Type.String(),
   cluster_id: Type.String(),
   namespace: Type.String(),
   name: Type.String(),
+}
+
+export const ReleaseSummarySchema = Type.Object({
+  ...releaseKey,
   revision: Type.Integer({ description: 'Latest revision' }),
   status: Type.String(),
   description: Type.String(),
@@ -99,12 +104,7 @@ export const RevisionViewSchema = Type.Object({
 })
 
 export const PendingOperationSchema = Type.Object({
-  project_id: Type.String(),
-  dialect: Type.String(),
-  flavor: Type.String(),
-  cluster_id: Type.String(),
-  namespace: Type.String(),
-  name: Type.String(),
+  ...releaseKey,
   operation: Type.String({ enum: ['install', 'upgrade', 'rollback', 'uninstall'] }),
   revision: Type.Integer(),
   base_revision: Nullable(Type.Integer()),
