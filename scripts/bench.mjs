@@ -184,9 +184,18 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
     for (const [label, body] of Object.entries(bodies)) console.log(`  ${label}: ${Buffer.byteLength(body)} bytes`)
     writeFileSync(join(dir, 'bodies.json'), JSON.stringify(Object.fromEntries(Object.entries(bodies).map(([k, v]) => [k.replace(/\W+/g, '_'), v]))))
     const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
+    // The same show on an emulator without the request journal and the access line: what those
+    // two cost on the read path (the README's figure for them).
+    const quiet = await emulator(join(dir, 'quiet.db'), ['--journal-size', '0', '--log-level', 'warn'])
+    const quietBase = `${quiet.url}/cce/cam/v3/clusters/bench/releases`
+    const quietItem = `${quiet.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`
+    await load(quietBase, 50, (i) => ({ name: `app-${i}`, namespace: 'default' }), 4)
+    for (let v = 0; v < 4; v++) await call(quietItem, 'PUT', { action: 'upgrade', chart_id: NGINX, values: { replicaCount: v } })
+    await call(quietItem)
     const runs = new Map()
     const add = (k, r) => runs.set(k, [...(runs.get(k) ?? []), r])
     for (let round = 0; round < ROUNDS; round++) {
+      add('show, quiet', await wrk(quietItem))
       for (const [label, url] of cases) {
         add(`bare ${label}`, await wrk(`${bare.url}/b/${label.replace(/\W+/g, '_')}`))
         add(label, await wrk(url))
@@ -198,11 +207,13 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
       add('show next to creates', mixed)
     }
     for (const [label, , target] of cases) report(label, med(runs.get(label)), med(runs.get(`bare ${label}`)), target)
+    report('  show, --journal-size 0 --log-level warn', med(runs.get('show, quiet')), med(runs.get('bare show')), '(what the journal and access line cost)')
     report('create (file db, durable)', med(runs.get('create')), med(runs.get('bare create')), '≥ 5000/s, p99 < 50 ms')
     const alone = med(runs.get('show'))
     const mixed = med(runs.get('show next to creates'))
     report('show next to a full create load', mixed, null, '≥ 0.5x show alone', `→ ${(mixed.rps / alone.rps).toFixed(2)}x show alone`)
     await stop(bare.proc)
+    await stop(quiet.proc)
     await stop(s.proc)
   } else {
     const db = join(dir, 'scale.db')

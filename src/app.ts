@@ -275,7 +275,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // paced: at most WRITES_PER_TURN start in one turn (see write-pacing.ts).
   const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING)
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.routeOptions.url === '/_emulator/health') return done()
+    // The URL, not routeOptions: that getter builds an object on every call.
+    if (req.url === '/_emulator/health' || req.url.startsWith('/_emulator/health?')) return done()
     const read = req.method === 'GET' || req.method === 'HEAD'
     if (read) pacer.noteRead()
     const start = read ? () => done() : () => pacer.admit(() => done())
