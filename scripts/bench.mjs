@@ -11,6 +11,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -75,6 +76,21 @@ async function main() {
   }
   const stop = (proc, signal = 'SIGTERM') => new Promise((r) => { proc.once('exit', r); proc.kill(signal); procs.delete(proc) })
   const emulator = (db, extra = []) => spawnServer([cli, '--port', '0', '--db', db, '--charts', charts, ...extra])
+  /** An emulator logging at warn: no ready line to read its URL from, so a free port is picked first and polled. */
+  const quietEmulator = async (db) => {
+    const port = await new Promise((resolve) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)) }) })
+    const proc = spawn(process.execPath, [cli, '--port', String(port), '--db', db, '--charts', charts, '--journal-size', '0', '--log-level', 'warn'], { stdio: 'ignore' })
+    procs.add(proc)
+    const url = `http://127.0.0.1:${port}`
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/_emulator/health`)).status === 200) return { url, proc }
+      } catch (err) {
+        if (i > 200) throw err
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
   const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
@@ -186,7 +202,7 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
     const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
     // The same show on an emulator without the request journal and the access line: what those
     // two cost on the read path (the README's figure for them).
-    const quiet = await emulator(join(dir, 'quiet.db'), ['--journal-size', '0', '--log-level', 'warn'])
+    const quiet = await quietEmulator(join(dir, 'quiet.db'))
     const quietBase = `${quiet.url}/cce/cam/v3/clusters/bench/releases`
     const quietItem = `${quiet.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`
     await load(quietBase, 50, (i) => ({ name: `app-${i}`, namespace: 'default' }), 4)
