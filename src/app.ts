@@ -42,6 +42,7 @@ import { cceDialect } from './wire/cce/dialect.js'
 import { releaseAnswers } from './wire/cce/release-mapper.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
 import { clientErrorHandler } from './wire/client-errors.js'
+import { registerHeadRequests, routeHeadAsGet } from './wire/head-requests.js'
 import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
 import { CompileWarmer, sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
@@ -136,6 +137,9 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: newRequestId,
+    // HEAD takes the GET route: see head-requests.ts.
+    exposeHeadRoutes: false,
+    rewriteUrl: routeHeadAsGet,
     bodyLimit: config.bodyLimit,
     requestTimeout: timeouts.requestMs,
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs / 4) },
@@ -262,6 +266,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   control.registerResetter('cloudpods_repos', (scope) => (Object.values(scope).some((v) => v !== undefined) ? 0 : repos.reset()))
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
+  registerHeadRequests(app)
   registerJsonParser(app)
   registerBodyDrain(app)
   // No answer leaves while a write it may have seen is uncommitted: acknowledged means durable.

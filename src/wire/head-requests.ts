@@ -1,0 +1,33 @@
+/**
+ * HEAD is answered as the GET of the same path without its body (RFC 9110 §9.3.2), by one rule
+ * instead of a HEAD route beside every GET route. Fastify's exposeHeadRoutes registers that twin
+ * for each GET route: ~70 more routes for its router to build at every start, ~14 ms of CPU
+ * (7% of start-up, measured on the bundled CLI).
+ *
+ * The router is asked for the GET route; Node's ServerResponse (and light-my-request's, for
+ * app.inject), made for the HEAD request before routing, already sends no body and keeps the
+ * Content-Length the GET would send, as HEAD must. From the first hook on the method reads HEAD
+ * again, so the access line, the journal, fault rules and the 405 check see the request as sent.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+
+const routedAsGet = Symbol('routed as GET')
+type Raw = IncomingMessage & { [routedAsGet]?: true }
+
+/** Fastify's `rewriteUrl`: runs before routing, on every request. */
+export function routeHeadAsGet(req: Raw): string {
+  if (req.method === 'HEAD') {
+    req.method = 'GET'
+    req[routedAsGet] = true
+  }
+  return req.url!
+}
+
+/** Registers the hook that gives a HEAD request its method back: first, before any other onRequest hook. */
+export function registerHeadRequests(app: FastifyInstance): void {
+  app.addHook('onRequest', (req, _reply, done) => {
+    if ((req.raw as Raw)[routedAsGet]) req.raw.method = 'HEAD'
+    done()
+  })
+}
