@@ -3,20 +3,34 @@
  * the route's operation (its operationId, e.g. CreateRelease; null for an unknown path). The
  * message reads like a web server's access log so it also works without a JSON viewer.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { routeOf } from '../wire/route-of.js'
+import { lineSinkOf, type LineSink } from './logger.js'
 
 export function registerAccessLog(app: FastifyInstance, enabled: () => boolean): void {
+  const sink = lineSinkOf(app.log)
   // Callback style, and the level checked first: this runs for every request.
   app.addHook('onResponse', (req, reply, done) => {
     if (!enabled()) return done()
-    const path = req.url.split('?', 1)[0] ?? req.url
+    const url = req.url
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
     const ms = Math.round(reply.elapsedTime * 10) / 10
-    const opId = req.routeOptions.schema?.operationId
+    const opId = routeOf(req).schema?.operationId
     const operation = typeof opId === 'string' ? opId : null
-    req.log.info(
-      { method: req.method, path, status: reply.statusCode, duration_ms: ms, request_id: req.id, operation },
-      `${req.method} ${path} ${reply.statusCode} ${ms}ms${operation ? ` ${operation}` : ''}`,
-    )
+    const msg = `${req.method} ${path} ${reply.statusCode} ${ms}ms${operation ? ` ${operation}` : ''}`
+    if (sink) sink.write(accessLine(sink, req, reply, path, ms, operation, msg))
+    else req.log.info({ method: req.method, path, status: reply.statusCode, duration_ms: ms, request_id: req.id, operation }, msg)
     done()
   })
+}
+
+/**
+ * The line pino writes for `req.log.info({ method, path, status, duration_ms, request_id,
+ * operation }, msg)` on the request's child logger (bindings, then reqId), field for field, from
+ * a template: pino's serializer walking an object was a tenth of a show's CPU.
+ */
+function accessLine(sink: LineSink, req: FastifyRequest, reply: FastifyReply, path: string, ms: number, operation: string | null, msg: string): string {
+  const id = JSON.stringify(req.id)
+  return `{"level":30,"time":${Date.now()}${sink.bindings},"reqId":${id},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)},"status":${reply.statusCode},"duration_ms":${ms},"request_id":${id},"operation":${operation === null ? 'null' : JSON.stringify(operation)},"msg":${JSON.stringify(msg)}}\n`
 }
