@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { registerAccessLog } from '../../src/logging/access-log.js'
+import { decimal, registerAccessLog } from '../../src/logging/access-log.js'
 import { lazyChildLogger } from '../../src/logging/lazy-child.js'
 import { createLogger, lineSinkOf } from '../../src/logging/logger.js'
 
@@ -11,11 +11,14 @@ async function serve(logger: FastifyBaseLogger, lazy: boolean): Promise<void> {
     req.log.info({ seen: true }, 'handler line')
     return { ok: true }
   })
+  app.get('/odd', { schema: { operationId: 'Odd"\\é\n' } }, async () => ({}))
   registerAccessLog(app, () => true)
   // The emulator's logger has its lines written from a template; a foreign one goes through pino.
   expect(lineSinkOf(app.log) !== null).toBe(lazy)
   await app.inject({ method: 'GET', url: '/things/a%22b?x="y' })
   await app.inject({ method: 'GET', url: '/nowhere' })
+  // Characters a JSON string escapes, or not ASCII (URLs arrive encoded; an operationId need not be).
+  await app.inject({ method: 'GET', url: '/odd' })
   await app.close()
 }
 
@@ -38,5 +41,13 @@ describe('the access line', () => {
     expect(handler.reqId).toBe(access.reqId)
     expect(access).toMatchObject({ method: 'GET', path: '/things/a%22b', status: 200, operation: 'ShowThing' })
     expect(written.every((l) => l.endsWith('}\n'))).toBe(true)
+    expect(written.map((l) => JSON.parse(l).operation)).toContain('Odd"\\é\n')
+  })
+})
+
+describe('the access line duration', () => {
+  it('reads as Math.round(ms * 10) / 10 would in JSON', () => {
+    for (let t = 0; t < 20_000; t++) expect(decimal(t)).toBe(JSON.stringify(t / 10))
+    for (const t of [1e7 + 3, 123_456_789, 2 ** 40 + 7]) expect(decimal(t)).toBe(JSON.stringify(t / 10))
   })
 })
