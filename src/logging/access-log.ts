@@ -38,6 +38,14 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 /** A JSON string; JSON.stringify (several times slower on short strings) only for what needs escaping. */
 const json = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s))
 
+/** Operation names are a few dozen route constants: each quoted once. */
+const quotedOperations = new Map<string, string>()
+const jsonOperation = (op: string): string => {
+  let quoted = quotedOperations.get(op)
+  if (quoted === undefined) quotedOperations.set(op, (quoted = JSON.stringify(op)))
+  return quoted
+}
+
 /**
  * The line pino writes for `req.log.info({ method, path, status, duration_ms, request_id,
  * operation }, msg)` on the request's child logger (bindings, then reqId), field for field, from
@@ -45,5 +53,7 @@ const json = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s
  */
 function accessLine(sink: LineSink, req: FastifyRequest, reply: FastifyReply, path: string, ms: string, operation: string | null, msg: string): string {
   const id = json(req.id)
-  return `{"level":30,"time":${Date.now()}${sink.bindings},"reqId":${id},"method":${json(req.method)},"path":${json(path)},"status":${reply.statusCode},"duration_ms":${ms},"request_id":${id},"operation":${operation === null ? 'null' : json(operation)},"msg":${json(msg)}}\n`
+  // The message is the method (an HTTP token: plain), the path, numbers and the operation.
+  const plainMsg = PLAIN.test(path) && (operation === null || PLAIN.test(operation))
+  return `{"level":30,"time":${Date.now()}${sink.bindings},"reqId":${id},"method":${json(req.method)},"path":${plainMsg ? `"${path}"` : json(path)},"status":${reply.statusCode},"duration_ms":${ms},"request_id":${id},"operation":${operation === null ? 'null' : jsonOperation(operation)},"msg":${plainMsg ? `"${msg}"` : JSON.stringify(msg)}}\n`
 }
