@@ -38,6 +38,7 @@ import { GroupCommit } from './storage/group-commit.js'
 import { SqliteReleaseRepository } from './storage/release-repository.js'
 import { SqliteDashboardQueries } from './storage/dashboard-queries.js'
 import { VERSION } from './version.js'
+import { lazyChildLogger } from './logging/lazy-child.js'
 import { cceDialect } from './wire/cce/dialect.js'
 import { releaseAnswers } from './wire/cce/release-mapper.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
@@ -135,7 +136,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     reply.code(statusCode).header('x-request-id', req.id).type('application/json').send(body)
   }
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // A request's child logger (its reqId binding) is made only if something logs through it.
+    ...(deps.logger ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLogger } : { logger: false }),
     genReqId: newRequestId,
     // HEAD takes the GET route: see head-requests.ts.
     exposeHeadRoutes: false,

@@ -60,18 +60,39 @@ export interface JournalFilter {
 /** What a request's entry is built from, when it is first read (see Journal.defer). */
 export type EntryBuilder = () => Omit<JournalEntry, 'id'>
 
-type Slot = JournalEntry | { id: number; build: EntryBuilder }
+/**
+ * A request's entry as a record, built when first read. `held`: a large response body the record
+ * refers to (see Journal.hold), let go when the entry is built or dropped from the ring.
+ */
+export interface DeferredEntry {
+  build(): Omit<JournalEntry, 'id'>
+  readonly held: Buffer | null
+}
+
+type Slot = JournalEntry | EntryBuilder | DeferredEntry
+
+/**
+ * Bytes of large response bodies entries may refer to rather than clip. Answers are mostly bytes
+ * the emulator keeps anyway (a release's, a list's), the same object answer after answer, so a
+ * reference costs nothing; distinct bodies past this are clipped at once, so the journal never
+ * holds more than this of bodies it alone keeps alive.
+ */
+export const JOURNAL_HELD_BYTES = 16 * 1024 * 1024
 
 export class Journal {
   #ring: Array<Slot | undefined>
+  #ids: number[]
   #next = 0
   #size = 0
   #seq = 0
   #errors = 0
+  #held = new Map<Buffer, number>()
+  #heldBytes = 0
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('journal capacity must be a non-negative integer')
     this.#ring = new Array<Slot | undefined>(capacity)
+    this.#ids = new Array<number>(capacity).fill(0)
   }
 
   get size(): number {
@@ -92,22 +113,54 @@ export class Journal {
     return this.#errors
   }
 
+  /** Bytes of large bodies entries refer to (each distinct body counted once). */
+  get heldBytes(): number {
+    return this.#heldBytes
+  }
+
   record(entry: Omit<JournalEntry, 'id'>): void {
     const id = this.#count(entry.status)
-    if (this.capacity > 0) this.#put({ id, ...entry })
+    if (this.capacity > 0) this.#put(id, { id, ...entry })
   }
 
   /**
    * Records an entry built only if someone reads it. Every answered request is recorded and few
    * are ever read, so the hot path keeps references to what the request already holds and the
    * strings (redacted headers, clipped bodies, ISO times, facts) are made on the first read.
-   * (The journal on costs ~20 µs of CPU a show against --journal-size 0; deferring the strings
-   * did not measurably lower it: keeping 1,000 requests' objects past the young generation is
-   * most of it.) `build` must hold nothing request-sized beyond what the caller bounded.
+   * A record with `held` must have had it granted by hold().
    */
-  defer(status: number, build: EntryBuilder): void {
+  defer(status: number, entry: EntryBuilder | DeferredEntry): void {
     const id = this.#count(status)
-    if (this.capacity > 0) this.#put({ id, build })
+    if (this.capacity > 0) this.#put(id, entry)
+    else if (typeof entry !== 'function' && entry.held) this.#release(entry.held)
+  }
+
+  /**
+   * Whether an entry may refer to this large body instead of clipping it now: yes while the
+   * distinct bodies referred to stay within JOURNAL_HELD_BYTES. A yes is one reference, given
+   * back when the entry is built or dropped.
+   */
+  hold(body: Buffer): boolean {
+    if (this.capacity === 0) return false
+    const n = this.#held.get(body)
+    if (n !== undefined) {
+      this.#held.set(body, n + 1)
+      return true
+    }
+    if (this.#heldBytes + body.length > JOURNAL_HELD_BYTES) return false
+    this.#held.set(body, 1)
+    this.#heldBytes += body.length
+    return true
+  }
+
+  #release(body: Buffer): void {
+    const n = this.#held.get(body)
+    if (n === undefined) return
+    if (n > 1) this.#held.set(body, n - 1)
+    else {
+      this.#held.delete(body)
+      this.#heldBytes -= body.length
+    }
   }
 
   #count(status: number): number {
@@ -116,8 +169,11 @@ export class Journal {
     return this.#seq
   }
 
-  #put(slot: Slot): void {
+  #put(id: number, slot: Slot): void {
+    const old = this.#ring[this.#next]
+    if (old !== undefined && typeof old !== 'function' && 'build' in old && old.held) this.#release(old.held)
     this.#ring[this.#next] = slot
+    this.#ids[this.#next] = id
     this.#next = (this.#next + 1) % this.capacity
     this.#size = Math.min(this.#size + 1, this.capacity)
   }
@@ -129,8 +185,14 @@ export class Journal {
     for (let i = 1; i <= this.#size && out.length < limit; i++) {
       const at = (this.#next - i + this.capacity) % this.capacity
       const slot = this.#ring[at]!
-      if (filter.since_id !== undefined && slot.id <= filter.since_id) break
-      const e = 'build' in slot ? (this.#ring[at] = { id: slot.id, ...slot.build() }) : slot
+      const id = this.#ids[at]!
+      if (filter.since_id !== undefined && id <= filter.since_id) break
+      let e: JournalEntry
+      if (typeof slot === 'function') e = this.#ring[at] = { id, ...slot() }
+      else if ('build' in slot) {
+        e = this.#ring[at] = { id, ...slot.build() }
+        if (slot.held) this.#release(slot.held)
+      } else e = slot
       if (accepts(e, filter)) out.push(e)
     }
     return out
@@ -139,6 +201,9 @@ export class Journal {
   clear(): number {
     const n = this.#size
     this.#ring = new Array<Slot | undefined>(this.capacity)
+    this.#ids.fill(0)
+    this.#held.clear()
+    this.#heldBytes = 0
     this.#next = 0
     this.#size = 0
     return n

@@ -14,11 +14,42 @@ export function resolveLogFormat(format: LogFormat | 'auto', stdoutIsTty = Boole
 
 export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json', out: NodeJS.WritableStream = process.stdout): Logger {
   const options = { level, base: { name: 'cce-release-emulator' } }
-  if (resolveLogFormat(format) === 'json') return pino(options, out === process.stdout ? perTurn(out) : (out as pino.DestinationStream))
-  const colour = out === process.stdout && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
-  // pino hands the stream each serialised line; re-reading it costs a JSON.parse per line, which
-  // only a person watching a terminal pays for.
-  return pino(options, { write: (line: string) => out.write(prettyLine(line, colour)) })
+  let stream: pino.DestinationStream
+  if (resolveLogFormat(format) === 'json') {
+    stream = out === process.stdout ? perTurn(out) : (out as pino.DestinationStream)
+  } else {
+    const colour = out === process.stdout && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+    // pino hands the stream each serialised line; re-reading it costs a JSON.parse per line, which
+    // only a person watching a terminal pays for.
+    stream = { write: (line: string) => out.write(prettyLine(line, colour)) }
+  }
+  const logger = pino(options, stream)
+  lineSinks.set(logger, (line) => stream.write(line))
+  return logger
+}
+
+/**
+ * Where a line formatted like this logger's own goes, for the access line (one per request),
+ * which is written from a template rather than through pino's object serializer. `bindings` are
+ * the logger's base fields as pino writes them after "time" (`,"name":"…"`).
+ */
+export interface LineSink {
+  write(line: string): void
+  bindings: string
+}
+
+const lineSinks = new WeakMap<object, (line: string) => void>()
+
+/**
+ * The sink of a logger made by createLogger, or of a child of one (Fastify logs through a child
+ * of the logger it is given); null for any other (its lines then go through pino).
+ */
+export function lineSinkOf(logger: object): LineSink | null {
+  for (let l: object | null = logger; l !== null; l = Object.getPrototypeOf(l) as object | null) {
+    const write = lineSinks.get(l)
+    if (write) return { write, bindings: (logger as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '' }
+  }
+  return null
 }
 
 /**

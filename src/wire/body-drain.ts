@@ -8,7 +8,7 @@
  * answer, and may even reuse the connection. The drain is bounded: past DRAIN_MAX_BYTES or
  * DRAIN_MAX_MS the socket is destroyed (a client sending gigabytes gets a reset, not our time).
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 
 /** Enough for every body a test suite sends by mistake; loopback reads it in well under a second. */
@@ -19,13 +19,18 @@ export function registerBodyDrain(app: FastifyInstance, bounds = { maxBytes: DRA
   // Callback style: it runs on every answer.
   app.addHook('onSend', (req, reply, payload, done) => {
     const raw = req.raw
-    if (!raw.complete && !raw.destroyed && !reply.raw.headersSent) {
+    // A request without a body (every GET) is not yet `complete` while it is answered in the turn
+    // its headers arrived, yet has nothing left to read: no timer and listeners for it.
+    if (!raw.complete && hasBody(req.headers) && !raw.destroyed && !reply.raw.headersSent) {
       reply.removeHeader('connection')
       drain(raw, bounds.maxBytes, bounds.maxMs)
     }
     done(null, payload)
   })
 }
+
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
 
 function drain(raw: IncomingMessage, maxBytes: number, maxMs: number): void {
   let read = 0

@@ -78,9 +78,11 @@ function memoise(factory: Factory): Factory {
  */
 function deferred(compile: () => Compiled): Compiled {
   let real: Compiled | undefined
-  const stand: Compiled = function (this: unknown, ...args: unknown[]) {
+  // Validators and serializers take (data) or (data, context): called without rest-array copies,
+  // as this runs for every validated part and serialized answer of every request.
+  const stand: Compiled = function (this: unknown, data?: unknown, context?: unknown) {
     real ??= compile()
-    const result = real.apply(this, args)
+    const result = arguments.length > 2 ? real.apply(this, arguments as unknown as unknown[]) : arguments.length === 2 ? real.call(this, data, context) : real.call(this, data)
     stand.errors = real.errors
     return result
   }

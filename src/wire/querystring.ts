@@ -10,8 +10,32 @@ import { parse } from 'node:querystring'
 /** Values as parsed: a string, or an array for a repeated key. The object has no prototype. */
 export type RawQuery = Record<string, string | string[]>
 
+/** node:querystring's default limit on pairs, kept by the fast path too. */
+const MAX_KEYS = 1000
+
+/**
+ * node:querystring's parse. A query with nothing to decode (no `%`, no `+`: `?namespace=default`)
+ * is split here instead, to the same object; node's parse cost a list read ~1.5 µs.
+ */
 export function parseQuerystring(raw: string): RawQuery {
-  return parse(raw) as RawQuery
+  if (raw.includes('%') || raw.includes('+')) return parse(raw) as RawQuery
+  const out = Object.create(null) as RawQuery
+  // Like node's, the limit counts pieces between separators, empty ones included.
+  for (let start = 0, pieces = 0; start <= raw.length && pieces < MAX_KEYS; pieces++) {
+    let end = raw.indexOf('&', start)
+    if (end < 0) end = raw.length
+    if (end > start) {
+      const eq = raw.indexOf('=', start)
+      const key = eq < 0 || eq > end ? raw.slice(start, end) : raw.slice(start, eq)
+      const value = eq < 0 || eq > end ? '' : raw.slice(eq + 1, end)
+      const had = out[key]
+      if (had === undefined) out[key] = value
+      else if (typeof had === 'string') out[key] = [had, value]
+      else had.push(value)
+    }
+    start = end + 1
+  }
+  return out
 }
 
 /**

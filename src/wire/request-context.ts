@@ -4,7 +4,7 @@
  * project or tenant on top (CCE: X-Project-Id, src/wire/cce/request-hooks.ts). Authentication
  * lives in ./auth.ts.
  */
-import { randomUUID } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 
 declare module 'fastify' {
@@ -13,8 +13,22 @@ declare module 'fastify' {
   }
 }
 
-/** Huawei request ids are 32 lowercase hex digits. */
-export const newRequestId = (): string => randomUUID().replaceAll('-', '')
+const POOL_IDS = 256
+const pool = Buffer.alloc(16 * POOL_IDS)
+let taken = POOL_IDS
+
+/**
+ * Huawei request ids are 32 lowercase hex digits: 16 random bytes, taken from a pool refilled
+ * 256 ids at a time (one hex encoding per id instead of a UUID and a replaceAll).
+ */
+export function newRequestId(): string {
+  if (taken === POOL_IDS) {
+    randomFillSync(pool)
+    taken = 0
+  }
+  const at = 16 * taken++
+  return pool.toString('hex', at, at + 16)
+}
 
 export function registerRequestContext(app: FastifyInstance, defaultProjectId: string): void {
   app.decorateRequest('projectId', '')

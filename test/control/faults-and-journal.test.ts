@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js'
 import { FaultRuleError, FaultStore, loadFaultFile } from '../../src/control/faults.js'
 import { clipBody, Journal, JOURNAL_BODY_LIMIT, redactHeaders } from '../../src/control/journal.js'
 import { seededRandom } from '../../src/releases/progression.js'
-import { AUTH, buildTestApp } from '../helpers/app.js'
+import { AUTH, buildTestApp, createBody } from '../helpers/app.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cce-faults-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -117,6 +117,33 @@ describe('Journal', () => {
     expect(clipped.truncated).toBe(true)
     expect(Buffer.byteLength(clipped.text!)).toBeLessThanOrEqual(JOURNAL_BODY_LIMIT + 3)
     expect(clipBody(undefined)).toEqual({ text: null, truncated: false })
+  })
+})
+
+describe('the journal of large answers', () => {
+  it("keeps each answer's first JOURNAL_BODY_LIMIT bytes, flagged, referring to the kept list bytes instead of copying them", async () => {
+    const t = await buildTestApp()
+    try {
+      const base = '/cce/cam/v3/clusters/c1/releases'
+      for (let i = 0; i < 30; i++) {
+        const res = await t.app.inject({ method: 'POST', url: base, headers: AUTH, payload: createBody(`r${i}`) })
+        expect(res.statusCode).toBe(201)
+      }
+      const answers = []
+      for (let i = 0; i < 3; i++) answers.push(await t.app.inject({ method: 'GET', url: base, headers: AUTH }))
+      expect(answers[0]!.rawPayload.length).toBeGreaterThan(JOURNAL_BODY_LIMIT)
+      // The same kept bytes answered three times: held once.
+      expect(t.control.journal.heldBytes).toBe(answers[0]!.rawPayload.length)
+      const entries = t.control.journal.list({ operation: 'list' })
+      expect(entries).toHaveLength(3)
+      for (const e of entries) {
+        expect(e.response_body_truncated).toBe(true)
+        expect(e.response_body).toBe(answers[0]!.rawPayload.subarray(0, JOURNAL_BODY_LIMIT).toString('utf8'))
+      }
+      expect(t.control.journal.heldBytes).toBe(0)
+    } finally {
+      await t.close()
+    }
   })
 })
 

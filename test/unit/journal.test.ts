@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { JOURNAL_BODY_LIMIT, Journal, keepBody, keptText, type JournalEntry } from '../../src/control/journal.js'
+import { JOURNAL_BODY_LIMIT, JOURNAL_HELD_BYTES, Journal, keepBody, keptText, type JournalEntry } from '../../src/control/journal.js'
 
 const entry = (status: number, path = '/p'): Omit<JournalEntry, 'id'> => ({
   time: '2026-01-01T00:00:00.000Z', method: 'GET', path, query: '', route: null, operation: null, dialect: null, flavor: null,
@@ -37,5 +37,34 @@ describe('the request journal', () => {
     expect(keptText(kept)).toEqual({ text: 'a'.repeat(JOURNAL_BODY_LIMIT), truncated: true })
     expect(keptText(keepBody('x'.repeat(JOURNAL_BODY_LIMIT + 1)))).toMatchObject({ truncated: true })
     expect(keptText(null)).toEqual({ text: null, truncated: false })
+  })
+})
+
+describe('large answers in the journal', () => {
+  const held = (body: Buffer) => ({ held: body, build: () => ({ ...entry(200), response_body: keptText(body).text, response_body_truncated: keptText(body).truncated }) })
+
+  it('are referred to, each distinct body counted once, and let go when their entries are dropped or built', () => {
+    const journal = new Journal(2)
+    const big = Buffer.alloc(JOURNAL_BODY_LIMIT * 3, 0x62)
+    for (let i = 0; i < 2; i++) {
+      expect(journal.hold(big)).toBe(true)
+      journal.defer(200, held(big))
+    }
+    expect(journal.heldBytes).toBe(big.length)
+    journal.defer(200, () => entry(200))
+    expect(journal.heldBytes).toBe(big.length)
+    expect(journal.list()[1]).toMatchObject({ response_body: 'b'.repeat(JOURNAL_BODY_LIMIT), response_body_truncated: true })
+    expect(journal.heldBytes).toBe(0)
+  })
+
+  it('are refused past JOURNAL_HELD_BYTES of distinct bodies (the caller clips those), and by a disabled journal', () => {
+    const journal = new Journal(1000)
+    const first = Buffer.alloc(JOURNAL_HELD_BYTES - 10)
+    expect(journal.hold(first)).toBe(true)
+    expect(journal.hold(Buffer.alloc(JOURNAL_BODY_LIMIT + 1))).toBe(false)
+    expect(journal.hold(first)).toBe(true)
+    journal.clear()
+    expect(journal.heldBytes).toBe(0)
+    expect(new Journal(0).hold(first)).toBe(false)
   })
 })

@@ -8,9 +8,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
-import { keepBody, keptText, redactBody, redactHeaders, type EntryBuilder, type Journal, type KeptBody } from '../../control/journal.js'
+import { JOURNAL_BODY_LIMIT, keepBody, keptText, redactBody, redactHeaders, type DeferredEntry, type Journal, type JournalEntry, type KeptBody } from '../../control/journal.js'
 import type { Dialect, DialectRouter } from '../dialect.js'
 import { WireError } from '../errors.js'
+import { registerRouteOf, routeOf, type RouteSeen } from '../route-of.js'
 
 export const CONTROL_PREFIX = '/_emulator'
 
@@ -41,7 +42,7 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultStore, dial
   // there) and after authentication, before the handler can change any state.
   // Callback style: it runs on every request, and an async hook costs a promise each.
   app.addHook('preValidation', (req, reply, done) => {
-    if (!faults.hasHttpRules || isControl(req) || req.routeOptions.url === undefined) return done()
+    if (!faults.hasHttpRules || isControl(req) || routeOf(req).url === undefined) return done()
     const path = req.url.split('?')[0] ?? req.url
     const dialect = dialects.forUrl(path)
     const rule = faults.decideHttp(factsOf(req, dialect, path))
@@ -60,6 +61,7 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultStore, dial
 }
 
 export function registerJournal(app: FastifyInstance, journal: Journal, clock: Clock, dialects: DialectRouter): void {
+  registerRouteOf(app)
   app.decorateRequest('journalResponse', null)
   app.decorateRequest('arrivedAt', null)
   if (!journal.enabled) return
@@ -69,67 +71,122 @@ export function registerJournal(app: FastifyInstance, journal: Journal, clock: C
     done()
   })
   app.addHook('onSend', (req, _reply, payload, done) => {
-    if (req.arrivedAt && (typeof payload === 'string' || Buffer.isBuffer(payload))) req.journalResponse = keepBody(payload)
+    if (req.arrivedAt) {
+      // A large Buffer is kept as is until onResponse decides whether the entry may refer to it.
+      if (Buffer.isBuffer(payload)) req.journalResponse = payload
+      else if (typeof payload === 'string') req.journalResponse = keepBody(payload)
+    }
     done(null, payload)
   })
   app.addHook('onResponse', (req, reply, done) => {
-    if (req.arrivedAt) journal.defer(reply.statusCode, entryOf(req, reply.statusCode, reply.elapsedTime, dialects))
+    if (req.arrivedAt) journal.defer(reply.statusCode, new RequestRecord(req, reply.statusCode, reply.elapsedTime, dialects, journal))
     done()
   })
 }
 
 /**
- * What the journal keeps of a request until its entry is read: references to what the request
- * already holds (headers, params, query, short bodies), bounded copies of long bodies, and the
- * facts of a request with a body (they read it, and a body may be large). The closure takes
- * these values, never the request itself, so a kept entry holds no socket or stream.
+ * What the journal keeps of a request until its entry is read: one record of references to what
+ * the request already holds (headers, params, query, short bodies, the route's own schema and
+ * config), a large answer by reference while the journal may hold it (else clipped now), bounded
+ * copies of long request bodies, and the facts of a request with a body (they read it, and a
+ * body may be large). It holds no socket, stream or request object.
  */
-function entryOf(req: FastifyRequest, status: number, elapsedMs: number, dialects: DialectRouter): EntryBuilder {
-  const arrivedAt = req.arrivedAt!
-  const { method, url, headers, params, query, body } = req
-  const [path = url, search = ''] = url.split('?', 2)
-  const routeOptions = req.routeOptions
-  const route = routeOptions.url ?? null
-  const requestId = String(req.id)
-  const projectId = req.projectId || null
-  const fault = req.emulatorFault
-  const response = req.journalResponse
-  const requestBody = keepBody(redactBody(path, req.rawBody))
-  const owner = dialects.owner(path)
-  const factsNow = (r: FastifyRequest) => (route !== null ? factsOf(r, owner ?? dialects.default, path) : null)
-  // A body is read now, while it is the request's; otherwise the facts wait for a reader.
-  let facts = body === undefined ? undefined : factsNow(req)
-  return () => {
+class RequestRecord implements DeferredEntry {
+  readonly arrivedAt: Date
+  readonly method: string
+  readonly url: string
+  readonly headers: FastifyRequest['headers']
+  readonly params: unknown
+  readonly query: unknown
+  readonly route: string | null
+  readonly schema: RouteSeen['schema']
+  readonly config: RouteSeen['config']
+  readonly requestId: string
+  readonly projectId: string | null
+  readonly fault: string | null
+  readonly response: KeptBody
+  readonly held: Buffer | null
+  readonly requestBody: KeptBody
+  facts: RequestFacts | null | undefined
+
+  constructor(
+    req: FastifyRequest,
+    readonly status: number,
+    readonly elapsedMs: number,
+    readonly dialects: DialectRouter,
+    journal: Journal,
+  ) {
+    this.arrivedAt = req.arrivedAt!
+    this.method = req.method
+    this.url = req.url
+    this.headers = req.headers
+    this.params = req.params
+    this.query = req.query
+    const routeSeen = routeOf(req)
+    this.route = routeSeen.url ?? null
+    this.schema = routeSeen.schema
+    this.config = routeSeen.config
+    this.requestId = String(req.id)
+    this.projectId = req.projectId || null
+    this.fault = req.emulatorFault
+    const response = req.journalResponse
+    let held: Buffer | null = null
+    if (Buffer.isBuffer(response) && response.length > JOURNAL_BODY_LIMIT) {
+      if (journal.hold(response)) held = response
+      this.response = held ?? keepBody(response)
+    } else this.response = response
+    this.held = held
+    const rawBody = req.rawBody
+    this.requestBody = rawBody === undefined ? null : keepBody(redactBody(this.path, rawBody))
+    // A body is read now, while it is the request's; otherwise the facts wait for a reader.
+    this.facts = req.body === undefined ? undefined : this.#factsOf(req)
+  }
+
+  get path(): string {
+    const q = this.url.indexOf('?')
+    return q < 0 ? this.url : this.url.slice(0, q)
+  }
+
+  #factsOf(r: FastifyRequest): RequestFacts | null {
+    const path = this.path
+    return this.route !== null ? factsOf(r, this.dialects.owner(path) ?? this.dialects.default, path) : null
+  }
+
+  build(): Omit<JournalEntry, 'id'> {
+    const { url, status, headers } = this
+    const path = this.path
+    const owner = this.dialects.owner(path)
     // The request as the dialects' factsOf reads it, rebuilt from what was kept (a request
     // with a body had its facts taken already: the body is not kept).
-    const like = { url, routeOptions: { url: route ?? undefined, schema: routeOptions.schema, config: routeOptions.config }, params, query, headers } as unknown as FastifyRequest
-    if (facts === undefined) facts = factsNow(like)
-    const reqBody = keptText(requestBody)
-    const resBody = keptText(response)
+    const like = { url, routeOptions: { url: this.route ?? undefined, schema: this.schema, config: this.config }, params: this.params, query: this.query, headers } as unknown as FastifyRequest
+    if (this.facts === undefined) this.facts = this.#factsOf(like)
+    const facts = this.facts
+    const reqBody = keptText(this.requestBody)
+    const resBody = keptText(this.response)
     return {
-      time: arrivedAt.toISOString(),
-      method,
+      time: this.arrivedAt.toISOString(),
+      method: this.method,
       path,
-      query: search,
-      route,
+      query: url.split('?', 2)[1] ?? '',
+      route: this.route,
       // factsOf lists the specific operation first (null only for a route without an operation name).
       operation: facts?.operations[0] ?? null,
       dialect: facts?.dialect ?? owner?.name ?? null,
       // Routed requests get their dialect's facts; an unknown path only its owner and flavour.
       flavor: facts ? facts.flavor : owner ? owner.factsOf(like).flavor : null,
-      project_id: projectId,
+      project_id: this.projectId,
       cluster_id: facts?.clusterId ?? null,
       namespace: facts?.namespace ?? null,
       name: facts?.name ?? null,
       status,
-      duration_ms: Math.round(elapsedMs * 1000) / 1000,
-      request_id: requestId,
+      duration_ms: Math.round(this.elapsedMs * 1000) / 1000,
+      request_id: this.requestId,
       request_headers: redactHeaders(headers),
       request_body: reqBody.text,
       request_body_truncated: reqBody.truncated,
       response_body: resBody.text,
       response_body_truncated: resBody.truncated,
-      fault,
+      fault: this.fault,
     }
   }
 }
