@@ -10,7 +10,9 @@
  * commits happen. A WAL is only rewritten from its start (restarted) by a write that begins when
  * every frame is copied, which a steady write load never leaves time for: once a pass finds
  * `restartFrames` or more, writes are held (`holdWrites`) for one more, short pass (the frames
- * since the last), so that the next write restarts it. Reads go on meanwhile.
+ * written during the last), so that the next write restarts it. Reads go on meanwhile. The hold
+ * is bounded (`holdMs`): on a disk whose fsyncs are slow the writes go on and the restart is
+ * tried again later with a longer bound.
  *
  * Durability is SQLite's own: a pass syncs the WAL before it copies and the database after, and
  * a WAL is restarted only once the database is synced. A kill -9 in the middle of a pass leaves
@@ -37,6 +39,11 @@ export interface WalCheckpointerOptions {
    * called. Without it the WAL restarts only when the write load leaves a pause.
    */
   holdWrites?: () => Promise<() => void>
+  /**
+   * Longest hold of the writes for a restart; doubled after each restart that did not fit in
+   * it (a busy disk), so that the WAL stays bounded however slow its fsyncs get.
+   */
+  holdMs?: number
 }
 
 // CommonJS, evaluated in the worker; the driver's path comes from this process's resolution.
@@ -72,6 +79,8 @@ export class WalCheckpointer {
   #restarting = false
   #lastPass = 0
   #closed = false
+  readonly #holdMs: number
+  #holdLimitMs: number
   /** Passes run so far and WAL restarts forced; for tests and diagnostics. */
   readonly stats = { passes: 0, restarts: 0, failures: 0 }
 
@@ -80,9 +89,11 @@ export class WalCheckpointer {
     options: WalCheckpointerOptions = {},
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.#passEveryMs = options.passEveryMs ?? 50
+    this.#passEveryMs = options.passEveryMs ?? 200
     this.#restartFrames = options.restartFrames ?? WAL_CHECKPOINT_PAGES
     this.#holdWrites = options.holdWrites
+    this.#holdMs = options.holdMs ?? 20
+    this.#holdLimitMs = this.#holdMs
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name } })
     // Never what keeps a process alive.
@@ -130,15 +141,30 @@ export class WalCheckpointer {
   async #restart(): Promise<void> {
     this.#restarting = true
     let release: (() => void) | undefined
+    let timer: NodeJS.Timeout | undefined
     try {
       release = await this.#holdWrites!()
       if (this.#closed) return
-      const r = await this.pass()
+      const pass = this.pass()
+      // Writes wait at most the hold limit; the pass goes on without them (and the restart
+      // waits for another threshold, with a longer limit).
+      const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.#holdLimitMs)))
+      const r = await Promise.race([pass, late])
+      release()
+      if (r === null) {
+        this.#holdLimitMs = Math.min(this.#holdLimitMs * 2, 2_000)
+        await pass
+        return
+      }
       // A read that settled due work may have written meanwhile: then no restart this time.
-      if (r.checkpointed === r.log) this.stats.restarts += 1
+      if (r.checkpointed === r.log) {
+        this.stats.restarts += 1
+        this.#holdLimitMs = this.#holdMs
+      }
     } catch {
       // A failed pass leaves the WAL as it is; the next threshold tries again.
     } finally {
+      clearTimeout(timer)
       release?.()
       this.#restarting = false
     }
