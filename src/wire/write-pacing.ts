@@ -108,9 +108,11 @@ export class WritePacer {
     this.#turnScheduled = false
     if (this.#turnStart !== null && this.#started > 0 && Number.isFinite(this.#budgetMs)) {
       // What this turn's writes took each (with whatever ran between them: it delays readers too).
-      // Up at once, down slowly: a costlier kind of write must not get a turn's worth of starts.
+      // Up fast, down slowly: a costlier kind of write gets fewer starts from the next turn on,
+      // while one turn stretched by something else (the process waiting for a CPU on a busy
+      // machine, a GC) does not shrink the batches, and multiply the commits, for long.
       const each = (this.#now() - this.#turnStart) / this.#started
-      this.#costMs = each >= this.#costMs ? each : 0.7 * this.#costMs + 0.3 * each
+      this.#costMs = each >= this.#costMs ? 0.5 * this.#costMs + 0.5 * each : 0.8 * this.#costMs + 0.2 * each
     }
     this.#turnStart = null
     // A new turn: start the next writes in line, up to the allowance and what the budget fits.
