@@ -58,6 +58,8 @@ describe('WalCheckpointer', () => {
     const checkpointer = new WalCheckpointer(db, {
       passEveryMs: 0,
       restartFrames: 200,
+      // Never cut short here (a loaded test machine's fsyncs): this is about the restart itself.
+      holdMs: 10_000,
       holdWrites: async () => {
         held = true
         holds += 1
