@@ -190,6 +190,11 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   })
   if (checkpointer) {
     batch.onCommitted(() => checkpointer.committed())
+    // Writes outside the batches (chart uploads, repos, the clock) grow the WAL too.
+    app.addHook('onResponse', (req, _reply, done) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') checkpointer.committed()
+      done()
+    })
     app.addHook('onClose', () => checkpointer.close())
   }
   // Starts no thread until the first package is read; closing the app stops it.

@@ -70,7 +70,7 @@ parentPort.on('message', (msg) => {
 `
 
 export class WalCheckpointer {
-  readonly #worker: Worker
+  #worker: Worker | null = null
   readonly #passEveryMs: number
   readonly #restartFrames: number
   readonly #holdWrites: (() => Promise<() => void>) | undefined
@@ -96,18 +96,25 @@ export class WalCheckpointer {
     this.#holdWrites = options.holdWrites
     this.#holdMs = options.holdMs ?? 20
     this.#holdLimitMs = this.#holdMs
+  }
+
+  /** The worker, started at the first pass: an emulator that never writes never pays for a thread. */
+  #started(): Worker {
+    if (this.#worker) return this.#worker
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name } })
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: this.db.name } })
+    this.#worker = worker
     // Never what keeps a process alive.
-    this.#worker.unref()
-    this.#worker.on('message', (msg: { ok?: PassResult; error?: string }) => {
+    worker.unref()
+    worker.on('message', (msg: { ok?: PassResult; error?: string }) => {
       const resolve = this.#waiting.shift()
       resolve?.(msg.ok ?? new Error(msg.error ?? 'checkpoint failed'))
     })
-    this.#worker.on('error', () => this.#fail())
-    this.#worker.on('exit', () => this.#fail())
+    worker.on('error', () => this.#fail())
+    worker.on('exit', () => this.#fail())
     // From here on, commits never checkpoint on this thread.
-    db.pragma('wal_autocheckpoint = 0')
+    this.db.pragma('wal_autocheckpoint = 0')
+    return worker
   }
 
   /** Call after each commit: starts a pass when one is due. */
@@ -136,7 +143,7 @@ export class WalCheckpointer {
           resolve(r)
         }
       })
-      this.#worker.postMessage('pass')
+      this.#started().postMessage('pass')
     })
   }
 
@@ -184,12 +191,15 @@ export class WalCheckpointer {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()))
-    // Referenced while it closes: a process whose last other handle just closed must wait for
-    // this exit, not end with the close half done (the database and its lock still open).
-    this.#worker.ref()
-    this.#worker.postMessage('close')
-    await exited
+    const worker = this.#worker
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+      // Referenced while it closes: a process whose last other handle just closed must wait for
+      // this exit, not end with the close half done (the database and its lock still open).
+      worker.ref()
+      worker.postMessage('close')
+      await exited
+    }
     for (const w of this.#waiting.splice(0)) w(new Error('the checkpointer is closed'))
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
   }
