@@ -1,13 +1,18 @@
 /**
  * The database file as a resource one process owns: its folder is made without Node's recursive
- * mkdir, the file is held with SQLite's own exclusive lock, and the holder's pid is written beside
- * it so a refused second emulator can say who holds it.
+ * mkdir, the file is held through a lock file beside it (`<db>-lock`, an empty SQLite database
+ * this process keeps exclusively locked), and the holder's pid is written beside it so a refused
+ * second emulator can say who holds it.
  *
- * Why SQLite's lock: it is a POSIX record lock on the database file itself, so the kernel drops it
- * when the process dies (kill -9 leaves nothing stale), every SQLite client honours it (a second
- * emulator, a WAL reader, the sqlite3 shell), and SQLite tracks it per connection, so a second
- * connection in the same process is refused too. The pid file is only ever a hint.
+ * Why SQLite's lock: it is a POSIX record lock, so the kernel drops it when the process dies
+ * (kill -9 leaves nothing stale), and SQLite tracks it per connection, so a second connection in
+ * the same process is refused too. Why on a file of its own rather than the database: the
+ * database itself must stay open to a second connection of this process, the WAL checkpointer's
+ * worker thread (wal-checkpointer.ts), whose fsyncs would otherwise block the event loop. The
+ * lock file is never removed (unlinking a lock file races with the next opener); the pid file is
+ * only ever a hint.
  */
+import Database from 'better-sqlite3'
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 
@@ -90,6 +95,35 @@ export function describeOpenFailure(path: string, err: unknown): DatabaseFileErr
 }
 
 const pidFile = (path: string): string => `${path}-pid`
+
+/** The lock file of a database file; a second emulator is refused here, before it opens the database. */
+export const lockFile = (path: string): string => `${path}-lock`
+
+/**
+ * Takes the one-process lock of a database file and holds it until the returned connection is
+ * closed (or the process dies). Waits up to `waitMs` for a holder that is closing; a DatabaseFileError
+ * naming the holder otherwise.
+ */
+export function lockDatabaseFile(path: string, waitMs: number): Database.Database {
+  let lock: Database.Database
+  try {
+    lock = new Database(lockFile(path))
+  } catch (err) {
+    throw describeOpenFailure(path, err)
+  }
+  try {
+    lock.pragma(`busy_timeout = ${waitMs}`)
+    lock.pragma('locking_mode = EXCLUSIVE')
+    // Nothing is ever written to it: no journal file beside it either.
+    lock.pragma('journal_mode = MEMORY')
+    // Takes the exclusive lock now; locking_mode keeps it after the commit, until close.
+    lock.exec('BEGIN EXCLUSIVE; COMMIT')
+    return lock
+  } catch (err) {
+    lock.close()
+    throw describeOpenFailure(path, err)
+  }
+}
 
 function alive(pid: number): boolean {
   try {

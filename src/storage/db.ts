@@ -1,14 +1,15 @@
 import Database from 'better-sqlite3'
-import { describeOpenFailure, prepareFolder, removeHolderPid, writeHolderPid } from './db-file.js'
+import { describeOpenFailure, lockDatabaseFile, prepareFolder, removeHolderPid, writeHolderPid } from './db-file.js'
 import { migrate } from './migrations/index.js'
 
 export { DatabaseFileError } from './db-file.js'
 export type DatabaseHandle = Database.Database
 
 /**
- * WAL pages between checkpoints (SQLite's default is 1,000). Each checkpoint costs two fsyncs
- * on the event loop, so fewer, larger ones keep write latency flat; the WAL a kill -9 leaves,
- * which the next start replays, stays bounded by it (4,000 pages of 4 KiB: 16 MiB).
+ * WAL pages between checkpoints when no WalCheckpointer runs (SQLite's default is 1,000). Each
+ * such checkpoint costs two fsyncs on the calling thread; the WAL a kill -9 leaves, which the
+ * next start replays, stays bounded by it (4,000 pages of 4 KiB: 16 MiB). The emulator's app runs
+ * a WalCheckpointer instead, which turns these off and checkpoints on a worker thread.
  */
 export const WAL_CHECKPOINT_PAGES = 4000
 
@@ -20,32 +21,41 @@ const LOCK_WAIT_MS = 200
  * commit is one append to the WAL file, in the kernel's hands once it returns, so every
  * acknowledged write survives the process dying (kill -9, a crash). Only checkpoints sync to disk
  * (fsync of the WAL, then of the database): a power cut or kernel crash can lose the writes
- * committed since the last checkpoint (at most WAL_CHECKPOINT_PAGES pages of them), never the
- * file's consistency. synchronous=FULL paid an fsync per commit on the event loop (~1,000 creates/s,
- * every other request stalled behind it).
+ * committed since the last checkpoint, never the file's consistency. synchronous=FULL paid an
+ * fsync per commit on the event loop (~1,000 creates/s, every other request stalled behind it).
  *
- * A file is locked for this connection alone (locking_mode=EXCLUSIVE, set before WAL is entered,
- * so SQLite keeps the WAL index in memory and never shares it): reads are served from memory in
- * front of SQLite, so a second emulator on the same file would silently diverge. It is refused
- * here, before anything listens, with a DatabaseFileError naming the holder. Release the lock
- * with closeDatabase (or db.close()).
+ * One file, one process: reads are served from memory in front of SQLite, so a second emulator on
+ * the same file would silently diverge. It is refused here, before anything listens, with a
+ * DatabaseFileError naming the holder: the lock is taken on a lock file beside the database
+ * (db-file.ts), so that this process may open the database a second time, on the checkpointer's
+ * thread. Closing the handle (closeDatabase, or db.close()) releases the lock.
  */
 export function openDatabase(path: string): DatabaseHandle {
   const file = path !== ':memory:'
   if (file) prepareFolder(path)
+  // Before the database is touched: a refused emulator must not even run SQLite's WAL recovery.
+  const lock = file ? lockDatabaseFile(path, LOCK_WAIT_MS) : undefined
   let db: DatabaseHandle
   try {
     db = new Database(path)
   } catch (err) {
+    lock?.close()
     throw describeOpenFailure(path, err)
+  }
+  if (lock) {
+    const close = db.close.bind(db)
+    db.close = () => {
+      try {
+        return close()
+      } finally {
+        lock.close()
+      }
+    }
   }
   try {
     if (file) {
       db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`)
-      db.pragma('locking_mode = EXCLUSIVE')
       db.pragma('journal_mode = WAL')
-      // Takes the exclusive lock now, not at the first write, and keeps it until close.
-      db.exec('BEGIN EXCLUSIVE; COMMIT')
       writeHolderPid(path)
     }
   } catch (err) {

@@ -48,6 +48,41 @@ describe('write pacing', () => {
     expect(started).toEqual([0, 1, 2, 3])
   })
 
+  it('stops starting writes once the turn\'s writes took the budget, and starts what it fits after', () => {
+    const turns: Array<() => void> = []
+    let now = 0
+    const pacer = new WritePacer(32, 32, (fn) => turns.push(fn), { ms: 10, now: () => now })
+    const started: number[] = []
+    // Costly writes (a chart's 250 KiB of defaults merged each): 4 ms apiece.
+    const write = (i: number) => () => {
+      started.push(i)
+      now += 4
+    }
+    for (let i = 0; i < 30; i++) pacer.admit(write(i))
+    // 0, 1, 2 took 12 ms: the rest wait, although the count allows 32.
+    expect(started).toEqual([0, 1, 2])
+    turns.shift()!()
+    // The next turn starts what 10 ms fits at the cost measured (~4 ms, not the first guess).
+    expect(started.length).toBeGreaterThan(3)
+    expect(started.length).toBeLessThanOrEqual(3 + 5)
+    while (turns.length > 0) turns.shift()!()
+    expect(started).toEqual(Array.from({ length: 30 }, (_, i) => i))
+  })
+
+  it('holds every write while held, and starts them in order once released', () => {
+    const turns: Array<() => void> = []
+    const pacer = new WritePacer(4, 4, (fn) => turns.push(fn))
+    const started: number[] = []
+    const release = pacer.hold()
+    for (let i = 0; i < 3; i++) pacer.admit(() => started.push(i))
+    while (turns.length > 0) turns.shift()!()
+    expect(started).toEqual([])
+    release()
+    release()
+    while (turns.length > 0) turns.shift()!()
+    expect(started).toEqual([0, 1, 2])
+  })
+
   it('a burst of 100 creates spans several commits, answers none before a commit, and lets the health probe through', async () => {
     t = await buildTestApp()
     const events: string[] = []
