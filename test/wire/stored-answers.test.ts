@@ -70,6 +70,39 @@ describe('answers stored with the latest revision', () => {
     expect(t.db.prepare('SELECT count(*) FROM release_answers').pluck().get()).toBe(0)
   })
 
+  it('are removed by the database as soon as they stop showing the latest revision as it is (migration 011)', async () => {
+    t = await buildTestApp()
+    await write('POST', `${BASE}/releases`, createBody('web'))
+    await write('POST', `${BASE}/releases`, createBody('other'))
+    await write('POST', `${BASE}/releases`, createBody('quiet'))
+    await t.app.inject({ method: 'GET', url: `${BASE}/releases`, headers: AUTH })
+    const kept = () => t.db.prepare('SELECT name FROM release_answers ORDER BY name').pluck().all()
+    expect(kept()).toEqual(['other', 'quiet', 'web'])
+    // Whatever writes the tables (here, SQL behind the repository's back), a stale answer does not survive it:
+    // the state of the answered revision changes...
+    t.db.prepare("UPDATE release_revisions SET status = 'FAILED', description = 'edited' WHERE name = 'web'").run()
+    // ...the release's latest revision moves...
+    t.db.prepare("INSERT INTO release_revisions SELECT project_id, flavor, cluster_id, namespace, name, 2, status, 'second', chart_id, chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at FROM release_revisions WHERE name = 'other'").run()
+    t.db.prepare("UPDATE releases SET latest_revision = 2 WHERE name = 'other'").run()
+    expect(kept()).toEqual(['quiet'])
+    // ...or the answered revision goes.
+    t.db.prepare("DELETE FROM release_revisions WHERE name = 'quiet'").run()
+    expect(kept()).toEqual([])
+    t.db.prepare("DELETE FROM releases WHERE name = 'quiet'").run()
+    // An app reading these tables afresh (no cache) answers the revisions as they are.
+    const fresh = await buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+    try {
+      const show = (name: string) => fresh.app.inject({ method: 'GET', url: item(name), headers: AUTH })
+      expect(JSON.parse((await show('web')).payload)).toMatchObject({ status: 'FAILED', description: 'edited', version: 1 })
+      expect(JSON.parse((await show('other')).payload)).toMatchObject({ description: 'second', version: 2 })
+      expect((await show('quiet')).statusCode).toBe(404)
+      const listed = JSON.parse((await fresh.app.inject({ method: 'GET', url: `${BASE}/releases?namespace=project01`, headers: AUTH })).payload)
+      expect(listed.map((r: { name: string; version: number; status: string }) => `${r.name}:${r.version}:${r.status}`)).toEqual(['other:2:DEPLOYED', 'web:1:FAILED'])
+    } finally {
+      await fresh.app.close()
+    }
+  })
+
   it('are sent as stored only in the format of this emulator, and not kept over KEPT_ANSWER_MAX', async () => {
     t = await buildTestApp()
     await write('POST', `${BASE}/releases`, createBody('web'))
