@@ -420,6 +420,11 @@ export class SqliteReleaseRepository implements ReleaseRepository {
        WHERE v.project_id = @projectId AND v.flavor = @flavor AND v.cluster_id = @clusterId AND v.chart_id = @chartId ${where}
        ORDER BY r.namespace, r.name ${limit}`)
     const after = 'AND (r.namespace, r.name) > (@afterNamespace, @afterName)'
+    const upTo = 'AND (r.namespace, r.name) <= (@lastNamespace, @lastName)'
+    const answered = `SELECT a.namespace, a.name, a.revision AS latest_revision, a.revision, a.status, a.description, a.answer, a.answer_format
+      FROM release_answers a`
+    const inAnswerScope = 'a.project_id = @projectId AND a.flavor = @flavor AND a.cluster_id = @clusterId'
+    const answersAfter = 'AND (a.namespace, a.name) > (@afterNamespace, @afterName)'
     const byKey = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId AND r.namespace = @namespace AND r.name = @name'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
@@ -449,6 +454,18 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         namespace: db.prepare<Record<string, string | number>, number>(
           `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} AND r.namespace = @namespace LIMIT @limit)`).pluck(),
       },
+      // Unfiltered and namespace lists read from release_answers alone, one range in key order,
+      // when every release of the range has an answer: counted on the key (countRange) to match.
+      answersPage: {
+        all: db.prepare<Record<string, string | number>, ListedRow>(`${answered} WHERE ${inAnswerScope} ${answersAfter} ORDER BY a.namespace, a.name LIMIT @limit`),
+        namespace: db.prepare<Record<string, string | number>, ListedRow>(
+          `${answered} WHERE ${inAnswerScope} AND a.namespace = @namespace AND a.name > @afterName ORDER BY a.namespace, a.name LIMIT @limit`),
+      },
+      countRange: {
+        all: db.prepare<Record<string, string | number>, number>(`SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} ${after} ${upTo} LIMIT @limit)`).pluck(),
+        namespace: db.prepare<Record<string, string | number>, number>(
+          `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} AND r.namespace = @namespace AND r.name > @afterName AND r.name <= @lastName LIMIT @limit)`).pluck(),
+      },
       // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
       listHead: {
         all: list('', 'LIMIT @limit'),
@@ -458,10 +475,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       },
       listPage: {
         all: list(after, 'LIMIT @limit'),
-        namespace: list(`AND r.namespace = @namespace ${after}`, 'LIMIT @limit'),
+        // A namespace list's cursor is in its namespace: bounded on the name, an index range (the
+        // row value made each page scan the namespace from its start).
+        namespace: list('AND r.namespace = @namespace AND r.name > @afterName', 'LIMIT @limit'),
         // Many do (a long list): walk the releases in order and skip the others.
         chart: chartList(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
-        both: chartList(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        both: chartList('AND r.namespace = @namespace AND r.name > @afterName AND +v.chart_id = @chartId', 'LIMIT @limit'),
       },
       upsertRelease: db.prepare<[string, string, string, string, string, number]>(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
@@ -585,7 +604,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     // Counted first where the key alone tells: reading 1,001 answers to learn that a list of
     // 100,000 is streamed cost ~10 ms of a turn.
     const tooLong = (shape === 'all' || shape === 'namespace') && this.stmts.listCount[shape].get(params)! > max
-    const rows = tooLong ? [] : this.stmts.listHead[shape].all(params)
+    const rows = tooLong ? [] : (this.#answeredPage(shape, params, null, max + 1) ?? this.stmts.listHead[shape].all(params))
     if (tooLong || rows.length > max) {
       if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG, weight: 64 })
       return null
@@ -601,10 +620,28 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
     const params = { ...scopeParams(scope, filter), limit }
-    const rows = after
-      ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
-      : this.stmts.listHead[shapeOf(filter)].all(params)
+    const shape = shapeOf(filter)
+    const rows =
+      this.#answeredPage(shape, params, after, limit) ??
+      (after ? this.stmts.listPage[shape].all({ ...params, afterNamespace: after.namespace, afterName: after.name }) : this.stmts.listHead[shape].all(params))
     return this.#listed(scope, rows)
+  }
+
+  /**
+   * A page of an unfiltered or namespace list from release_answers alone (no join per row), or
+   * undefined when some release of its range has no answer (then the caller joins). Answers
+   * exist only for existing releases (foreign key), so as many releases as answers in the range
+   * means the same releases; a short page's range runs to the end of the list.
+   */
+  #answeredPage(shape: FilterShape, params: Record<string, string | number>, after: ListCursor | null, limit: number): ListedRow[] | undefined {
+    if (!this.answers || (shape !== 'all' && shape !== 'namespace')) return undefined
+    // Names and namespaces are never empty: ('', '') is before every key, U+FFFF after every one.
+    // A namespace list's cursor is in its namespace: its bounds are on the name alone (an index range).
+    const from = { afterNamespace: after?.namespace ?? '', afterName: after?.name ?? '' }
+    const rows = this.stmts.answersPage[shape].all({ ...params, ...from, limit })
+    const last = rows.length === limit ? rows.at(-1)! : { namespace: '\uffff', name: '\uffff' }
+    const releases = this.stmts.countRange[shape].get({ ...params, ...from, lastNamespace: last.namespace, lastName: last.name, limit: limit + 1 })
+    return releases === rows.length ? rows : undefined
   }
 
   /**

@@ -103,6 +103,29 @@ describe('answers stored with the latest revision', () => {
     }
   })
 
+  it('answer streamed lists page by page from release_answers alone, and pages where some release has none from the revisions', async () => {
+    t = await buildTestApp()
+    const { WHOLE_LIST_MAX, LIST_PAGE } = await import('../../src/wire/cce/release-routes.js')
+    const scope = { projectId: 'default', flavor: 'cce' as const, clusterId: 'big' }
+    const n = WHOLE_LIST_MAX + 2 * LIST_PAGE + 7
+    for (let i = 0; i < n; i++) t.releases.create(scope, { name: `r${String(i).padStart(5, '0')}`, namespace: i < 20 ? 'a' : 'b', chartId: TEST_CHART_ID, version: '1.0.0', values: { i }, dryRun: false })
+    // Some releases keep no answer (as if written before migration 010): their pages join the revisions.
+    t.db.prepare("DELETE FROM release_answers WHERE name IN ('r00003', 'r00500', 'r01250')").run()
+    const fresh = await buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+    try {
+      for (const filter of [{}, { namespace: 'a' }, { namespace: 'b' }]) {
+        const truth = fresh.releases.list(scope, filter).map((r) => fresh.releases.history(r.key).at(-1)!)
+        const query = 'namespace' in filter ? `?namespace=${filter.namespace}` : ''
+        const res = await fresh.app.inject({ method: 'GET', url: `/cce/cam/v3/clusters/big/releases${query}`, headers: AUTH })
+        expect(res.statusCode).toBe(200)
+        expect(JSON.parse(res.payload).length, query).toBe(truth.length)
+        expect(res.rawPayload.equals(releaseListBytes(truth)), query).toBe(true)
+      }
+    } finally {
+      await fresh.app.close()
+    }
+  })
+
   it('are sent as stored only in the format of this emulator, and not kept over KEPT_ANSWER_MAX', async () => {
     t = await buildTestApp()
     await write('POST', `${BASE}/releases`, createBody('web'))
