@@ -568,13 +568,18 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return revision
   }
 
+  /** The row has an answer of the latest revision, in today's format. */
+  #current(row: ListedRow): row is ListedRow & { answer: Buffer; revision: number; status: ReleaseStatus; description: string } {
+    return row.answer !== null && row.revision === row.latest_revision && row.answer_format === this.answers?.format
+  }
+
   /** A ListedRevision over the row's answer, or null unless one is kept, of the latest revision, in today's format. */
   #listedRevision(key: ReleaseKey, row: ListedRow, answers?: Array<Buffer | null>): Revision | null {
-    if (row.answer === null || row.revision !== row.latest_revision || row.answer_format !== this.answers?.format) return null
-    const listed = new ListedRevision(key, row.revision, row.status!, row.description!, this.#loadRevision)
+    if (!this.#current(row)) return null
+    const listed = new ListedRevision(key, row.revision, row.status, row.description, this.#loadRevision)
     // Collected for the list's answer, or handed over as the item's own.
     if (answers) answers.push(row.answer)
-    else this.answers.adopt(listed, row.answer)
+    else this.answers!.adopt(listed, row.answer)
     return listed
   }
 
@@ -665,7 +670,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   #listItem(key: ReleaseKey, row: ListedRow | LatestRow, answers?: Array<Buffer | null>): Revision {
     const cached = this.#latest.get(releaseKeyString(key))
-    if (cached) return cached
+    if (cached) {
+      // Its stored answer (the same revision, in the same state) still goes into the list's
+      // answer: a list is then kept as one answer, weighed by its bytes, whatever memory holds.
+      if (answers && !('config_json' in row) && this.#current(row) && cached.revision === row.revision && cached.status === row.status && cached.description === row.description) answers.push(row.answer)
+      return cached
+    }
     // Chart lists read whole rows.
     if ('config_json' in row) return this.#fromLatest(row)
     const listed = this.#listedRevision(key, row, answers)
