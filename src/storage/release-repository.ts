@@ -595,7 +595,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const out: Revision[] = []
     let after: ListCursor | null = null
     for (;;) {
-      const page = this.listPage(scope, filter, after, 1000)
+      const page = this.#page(scope, filter, after, 1000, false)
       out.push(...page)
       if (page.length < 1000) return out
       const last = page.at(-1)!.key
@@ -628,12 +628,23 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
+    return this.#page(scope, filter, after, limit, true)
+  }
+
+  /** `joined`: the page is answered as a whole (a stream); else each item keeps its own answer. */
+  #page(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number, joined: boolean): Revision[] {
     const params = { ...scopeParams(scope, filter), limit }
     const shape = shapeOf(filter)
     const rows =
       this.#answeredPage(shape, params, after, limit) ??
       (after ? this.stmts.listPage[shape].all({ ...params, afterNamespace: after.namespace, afterName: after.name }) : this.stmts.listHead[shape].all(params))
-    return this.#listed(scope, rows)
+    const items: Array<Buffer | null> = []
+    const page = this.#listed(scope, rows, items)
+    // A page of stored answers goes out as one answer (a stream of 100,000 made as many byte
+    // entries on its items, each an ephemeron for the collector); else each item keeps its own.
+    if (joined && this.answers && page.length > 0 && items.every((b) => b !== null)) this.answers.adoptList(page, items as Buffer[])
+    else page.forEach((r, i) => items[i] && this.answers!.adopt(r, items[i]!))
+    return page
   }
 
   /**
