@@ -612,8 +612,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const params = { ...scopeParams(scope, filter), limit: max + 1 }
     // Counted first where the key alone tells: reading 1,001 answers to learn that a list of
     // 100,000 is streamed cost ~10 ms of a turn.
-    const tooLong = (shape === 'all' || shape === 'namespace') && this.stmts.listCount[shape].get(params)! > max
-    const rows = tooLong ? [] : (this.#answeredPage(shape, params, null, max + 1) ?? this.stmts.listHead[shape].all(params))
+    const counted = shape === 'all' || shape === 'namespace' ? this.stmts.listCount[shape].get(params)! : undefined
+    const tooLong = counted !== undefined && counted > max
+    const rows = tooLong ? [] : (this.#answeredPage(shape, params, null, max + 1, counted) ?? this.stmts.listHead[shape].all(params))
     if (tooLong || rows.length > max) {
       if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG, weight: 64 })
       return null
@@ -653,15 +654,17 @@ export class SqliteReleaseRepository implements ReleaseRepository {
    * exist only for existing releases (foreign key), so as many releases as answers in the range
    * means the same releases; a short page's range runs to the end of the list.
    */
-  #answeredPage(shape: FilterShape, params: Record<string, string | number>, after: ListCursor | null, limit: number): ListedRow[] | undefined {
+  #answeredPage(shape: FilterShape, params: Record<string, string | number>, after: ListCursor | null, limit: number, releases?: number): ListedRow[] | undefined {
     if (!this.answers || (shape !== 'all' && shape !== 'namespace')) return undefined
     // Names and namespaces are never empty: ('', '') is before every key, U+FFFF after every one.
     // A namespace list's cursor is in its namespace: its bounds are on the name alone (an index range).
     const from = { afterNamespace: after?.namespace ?? '', afterName: after?.name ?? '' }
     const rows = this.stmts.answersPage[shape].all({ ...params, ...from, limit })
+    // The whole list, already counted (listUpTo).
+    if (releases !== undefined) return releases === rows.length ? rows : undefined
     const last = rows.length === limit ? rows.at(-1)! : { namespace: '\uffff', name: '\uffff' }
-    const releases = this.stmts.countRange[shape].get({ ...params, ...from, lastNamespace: last.namespace, lastName: last.name, limit: limit + 1 })
-    return releases === rows.length ? rows : undefined
+    const inRange = this.stmts.countRange[shape].get({ ...params, ...from, lastNamespace: last.namespace, lastName: last.name, limit: limit + 1 })
+    return inRange === rows.length ? rows : undefined
   }
 
   /**
