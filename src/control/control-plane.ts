@@ -18,6 +18,7 @@ import type { Flavor, Operation, PendingOperation, ReleaseKey, Revision } from '
 import type { LifecycleSettings } from '../releases/scheduler.js'
 import type { DialectName, FaultStore } from './faults.js'
 import type { Journal } from './journal.js'
+import { RELEASE_MEMORY_AFTER, returnMemorySoon } from './release-memory.js'
 
 /** An absent field matches everything; all absent = reset everything. */
 export interface ResetScope {
@@ -158,6 +159,7 @@ export class ControlPlane {
     for (const one of this.#storeScopes(scope)) {
       for (const [name, fn] of this.#resetters) deleted[name] = (deleted[name] ?? 0) + fn(one)
     }
+    if ((deleted.releases ?? 0) >= RELEASE_MEMORY_AFTER) returnMemorySoon()
     if (scoped) return { scoped, deleted, journal_cleared: 0, faults_restored: false, lifecycle_restored: false }
     // Everything: start-up faults and profile, fresh seeded randomness so the next test repeats.
     const journalCleared = this.journal.clear()

@@ -56,10 +56,11 @@ export const DEFAULT_MAX_RELEASE_VALUES_BYTES = 1024 * 1024
 const SETTLE_BATCH = 500
 
 /**
- * Operations drain() settles per turn of the event loop: ~50-100 µs each, so a slice keeps
- * other clients waiting well under 50 ms even on a loaded machine.
+ * Operations drain() settles per turn of the event loop: ~50-100 µs each on a quiet machine, 3x
+ * that on a loaded one, so a slice keeps other clients waiting a few milliseconds. 100 a slice
+ * made 30 ms turns on a loaded machine, with the first long list (after a restart) behind them.
  */
-export const SETTLE_SLICE = 100
+export const SETTLE_SLICE = 25
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 

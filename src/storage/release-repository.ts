@@ -114,6 +114,13 @@ export interface AnswerCodec {
   restate(bytes: Buffer, status: ReleaseStatus, description: string): Buffer
 }
 
+/** A release's stored answer, as a write reads it back to restate it. */
+interface KeptAnswer {
+  revision: number
+  answer: Buffer
+  answer_format: string
+}
+
 /** Answers larger than this are not stored: their values dominate, and issue 9 keeps chart defaults out of every row. */
 export const KEPT_ANSWER_MAX = 16 * 1024
 
@@ -197,18 +204,26 @@ export interface ReleaseScopeFilter {
   namespace?: string | undefined
 }
 
-/** Latest revisions kept in memory (show, and the items of lists); beyond it the least recently used go. */
-const LATEST_CACHE_SIZE = 20_000
+/**
+ * Latest revisions kept in memory (show, and the items of lists); beyond it the least recently
+ * used go. Small: a show of a release not in memory reads one row of release_answers (~30 µs),
+ * and 20,000 revisions written through the API (config, merged values, answer bytes) held ~70 MB.
+ */
+const LATEST_CACHE_SIZE = 5_000
 /** Histories kept in memory. */
 const HISTORY_CACHE_SIZE = 1_000
 /** Distinct list queries (scope × filter) kept in memory. */
 const LIST_CACHE_SIZE = 2_000
 /**
- * Releases held by cached lists, all lists together. A list of stored answers costs ~1 KB a
- * release (its answer bytes and small ListedRevisions): 100 MB for the 1,000 namespaces of
- * 100,000 releases, so that polling every namespace stays in memory.
+ * Bytes held by cached lists, all lists together, as their answers and items weigh (see
+ * listWeight): the 1,000 namespace lists of 100 releases at 100,000 releases (~110 KB each) fit,
+ * so that polling every namespace is answered from memory, and RSS stays bounded whatever is listed.
  */
-const LIST_CACHE_ITEMS = 120_000
+const LIST_CACHE_BYTES = 128 * 1024 * 1024
+/** What a cached list item costs besides its answer bytes (its small ListedRevision and key). */
+const LIST_ITEM_OVERHEAD = 320
+/** A list item whose answer the wire makes (none stored): its revision, values and bytes. */
+const LIST_ITEM_UNKNOWN = 4 * 1024
 /** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
 const DEFAULTS_CACHE_SIZE = 64
 
@@ -256,62 +271,78 @@ class Lru<K, V> {
 interface ListEntry {
   limit: number
   list: Revision[] | typeof TOO_LONG
+  /** Bytes it holds, as estimated by listWeight. */
+  weight: number
 }
 
 /**
- * Short lists per scope and filter, in two generations like Lru, bounded by lists and by the
- * releases they hold. Grouped by scope and namespace, so a write drops the lists that could hold
- * its release (its namespace's and the unfiltered ones, any chart) without looking at the others.
+ * Short lists per scope and filter, least recently used first out, bounded by lists and by the
+ * bytes they hold (a list of 100 stored answers weighs ~110 KB, a list of 1,000 ten times more).
+ * Grouped by scope and namespace, so a write drops the lists that could hold its release (its
+ * namespace's and the unfiltered ones, any chart) without looking at the others. At most a few
+ * thousand entries: a Map in recency order costs O(1) per operation here (the walk over deleted
+ * slots that made Lru necessary needs hundreds of thousands of evictions between rehashes).
  */
 class ListCache {
-  #young = new Map<string, Map<string, ListEntry>>()
-  #old = new Map<string, Map<string, ListEntry>>()
-  #youngLists = 0
-  #youngItems = 0
+  /** group \0 chart → entry, least recent first. */
+  #entries = new Map<string, ListEntry & { group: string }>()
+  #groups = new Map<string, Set<string>>()
+  #bytes = 0
   constructor(
     private readonly maxLists: number,
-    private readonly maxItems: number,
+    private readonly maxBytes: number,
   ) {}
   get(group: string, chart: string): ListEntry | undefined {
-    const entry = this.#young.get(group)?.get(chart)
-    if (entry) return entry
-    const old = this.#old.get(group)?.get(chart)
-    if (old) {
-      this.#old.get(group)!.delete(chart)
-      this.put(group, chart, old)
+    const id = `${group}\u0001${chart}`
+    const entry = this.#entries.get(id)
+    if (entry) {
+      this.#entries.delete(id)
+      this.#entries.set(id, entry)
     }
-    return old
+    return entry
   }
   put(group: string, chart: string, entry: ListEntry): void {
-    this.#old.get(group)?.delete(chart)
-    let byChart = this.#young.get(group)
-    if (!byChart) this.#young.set(group, (byChart = new Map()))
-    const replaced = byChart.get(chart)
-    if (replaced) this.#count(replaced, -1)
-    byChart.set(chart, entry)
-    this.#count(entry, 1)
-    if (this.#youngLists * 2 >= this.maxLists || this.#youngItems * 2 >= this.maxItems) {
-      this.#old = this.#young
-      this.#young = new Map()
-      this.#youngLists = 0
-      this.#youngItems = 0
+    const id = `${group}\u0001${chart}`
+    this.#drop(id)
+    this.#entries.set(id, { ...entry, group })
+    this.#bytes += entry.weight
+    let ids = this.#groups.get(group)
+    if (!ids) this.#groups.set(group, (ids = new Set()))
+    ids.add(id)
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.maxLists && this.#bytes <= this.maxBytes) break
+      this.#drop(oldest)
     }
   }
   forget(group: string): void {
-    for (const entry of this.#young.get(group)?.values() ?? []) this.#count(entry, -1)
-    this.#young.delete(group)
-    this.#old.delete(group)
+    const ids = this.#groups.get(group)
+    if (!ids) return
+    for (const id of [...ids]) this.#drop(id)
   }
   clear(): void {
-    this.#young = new Map()
-    this.#old = new Map()
-    this.#youngLists = 0
-    this.#youngItems = 0
+    this.#entries = new Map()
+    this.#groups = new Map()
+    this.#bytes = 0
   }
-  #count(entry: ListEntry, sign: 1 | -1): void {
-    this.#youngLists += sign
-    this.#youngItems += sign * (entry.list === TOO_LONG ? 0 : entry.list.length)
+  #drop(id: string): void {
+    const entry = this.#entries.get(id)
+    if (!entry) return
+    this.#entries.delete(id)
+    this.#bytes -= entry.weight
+    const ids = this.#groups.get(entry.group)!
+    ids.delete(id)
+    if (ids.size === 0) this.#groups.delete(entry.group)
   }
+}
+
+/** What a list keeps in memory: its answer (when made of stored answers) and its items. */
+function listWeight(list: readonly Revision[], answers: ReadonlyArray<Buffer | null>): number {
+  let weight = 64
+  list.forEach((_, i) => {
+    const bytes = answers[i]
+    weight += bytes ? bytes.length + 1 + LIST_ITEM_OVERHEAD : LIST_ITEM_UNKNOWN
+  })
+  return weight
 }
 
 const scopeKey = (s: Scope): string => `${s.projectId}/${s.flavor}/${s.clusterId}`
@@ -341,7 +372,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   readonly #latest = new Lru<string, Revision | null>(LATEST_CACHE_SIZE)
   readonly #history = new Lru<string, Revision[]>(HISTORY_CACHE_SIZE)
   /** scope and namespace → chart → the list, or TOO_LONG for `limit`. */
-  readonly #lists = new ListCache(LIST_CACHE_SIZE, LIST_CACHE_ITEMS)
+  readonly #lists = new ListCache(LIST_CACHE_SIZE, LIST_CACHE_BYTES)
   readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
   readonly #defaultsSize = new Lru<string, number>(DEFAULTS_CACHE_SIZE)
   /**
@@ -393,11 +424,21 @@ export class SqliteReleaseRepository implements ReleaseRepository {
        WHERE v.project_id = @projectId AND v.flavor = @flavor AND v.cluster_id = @clusterId AND v.chart_id = @chartId ${where}
        ORDER BY r.namespace, r.name ${limit}`)
     const after = 'AND (r.namespace, r.name) > (@afterNamespace, @afterName)'
+    const upTo = 'AND (r.namespace, r.name) <= (@lastNamespace, @lastName)'
+    const answered = `SELECT a.namespace, a.name, a.revision AS latest_revision, a.revision, a.status, a.description, a.answer, a.answer_format
+      FROM release_answers a`
+    const inAnswerScope = 'a.project_id = @projectId AND a.flavor = @flavor AND a.cluster_id = @clusterId'
+    const answersAfter = 'AND (a.namespace, a.name) > (@afterNamespace, @afterName)'
     const byKey = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId AND r.namespace = @namespace AND r.name = @name'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
       revision: db.prepare<Record<string, string | number>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} AND revision = @revision`),
-      latestListed: db.prepare<Record<string, string>, ListedRow>(`${listed} WHERE ${byKey}`),
+      // The stored answer alone: a row exists only while it shows the latest revision as it is
+      // (migration 011's triggers remove it otherwise), so no join with the release is needed.
+      latestListed: db.prepare<Record<string, string>, ListedRow>(`
+        SELECT a.namespace, a.name, a.revision AS latest_revision, a.revision, a.status, a.description, a.answer, a.answer_format
+          FROM release_answers a
+         WHERE a.project_id = @projectId AND a.flavor = @flavor AND a.cluster_id = @clusterId AND a.namespace = @namespace AND a.name = @name`),
       latest: db.prepare<Record<string, string>, LatestRow>(`SELECT ${whole} ${latestJoin} ${answerJoin} WHERE ${byKey}`),
       latestRevisionNumber: db.prepare<Record<string, string>, number>(`SELECT latest_revision FROM releases WHERE ${KEY}`).pluck(),
       keepAnswer: db.prepare(`
@@ -406,10 +447,29 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         ON CONFLICT DO UPDATE SET revision = excluded.revision, status = excluded.status, description = excluded.description,
           answer = excluded.answer, answer_format = excluded.answer_format`),
       dropAnswer: db.prepare(`DELETE FROM release_answers WHERE ${KEY}`),
-      keptAnswer: db.prepare<Record<string, string>, { revision: number; answer: Buffer; answer_format: string }>(
+      keptAnswer: db.prepare<Record<string, string>, KeptAnswer>(
         `SELECT revision, answer, answer_format FROM release_answers WHERE ${KEY}`),
       defaults: db.prepare<[string], { values_json: string }>('SELECT values_json FROM chart_values WHERE hash = ?'),
       defaultsSize: db.prepare<[string], number>('SELECT length(CAST(values_json AS BLOB)) FROM chart_values WHERE hash = ?').pluck(),
+      // How many releases a list without a chart filter has, counted up to @limit on the key
+      // alone (the covering primary key): a list too long to answer whole is not read first.
+      listCount: {
+        all: db.prepare<Record<string, string | number>, number>(`SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} LIMIT @limit)`).pluck(),
+        namespace: db.prepare<Record<string, string | number>, number>(
+          `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} AND r.namespace = @namespace LIMIT @limit)`).pluck(),
+      },
+      // Unfiltered and namespace lists read from release_answers alone, one range in key order,
+      // when every release of the range has an answer: counted on the key (countRange) to match.
+      answersPage: {
+        all: db.prepare<Record<string, string | number>, ListedRow>(`${answered} WHERE ${inAnswerScope} ${answersAfter} ORDER BY a.namespace, a.name LIMIT @limit`),
+        namespace: db.prepare<Record<string, string | number>, ListedRow>(
+          `${answered} WHERE ${inAnswerScope} AND a.namespace = @namespace AND a.name > @afterName ORDER BY a.namespace, a.name LIMIT @limit`),
+      },
+      countRange: {
+        all: db.prepare<Record<string, string | number>, number>(`SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} ${after} ${upTo} LIMIT @limit)`).pluck(),
+        namespace: db.prepare<Record<string, string | number>, number>(
+          `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE ${inScope} AND r.namespace = @namespace AND r.name > @afterName AND r.name <= @lastName LIMIT @limit)`).pluck(),
+      },
       // Heads of lists (LIMIT: is it short enough to answer whole?) and keyset pages of long ones.
       listHead: {
         all: list('', 'LIMIT @limit'),
@@ -419,10 +479,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       },
       listPage: {
         all: list(after, 'LIMIT @limit'),
-        namespace: list(`AND r.namespace = @namespace ${after}`, 'LIMIT @limit'),
+        // A namespace list's cursor is in its namespace: bounded on the name, an index range (the
+        // row value made each page scan the namespace from its start).
+        namespace: list('AND r.namespace = @namespace AND r.name > @afterName', 'LIMIT @limit'),
         // Many do (a long list): walk the releases in order and skip the others.
         chart: chartList(`AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
-        both: chartList(`AND r.namespace = @namespace AND +v.chart_id = @chartId ${after}`, 'LIMIT @limit'),
+        both: chartList('AND r.namespace = @namespace AND r.name > @afterName AND +v.chart_id = @chartId', 'LIMIT @limit'),
       },
       upsertRelease: db.prepare<[string, string, string, string, string, number]>(`
         INSERT INTO releases (project_id, flavor, cluster_id, namespace, name, latest_revision)
@@ -493,28 +555,31 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const id = releaseKeyString(key)
     const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
-    // As a list item when its answer is kept: a show of a release not in memory reads its key and answer.
-    const listed = this.stmts.latestListed.get(keyParams(key))
-    let revision: Revision | null = null
-    if (listed) {
-      const k = { projectId: key.projectId, flavor: key.flavor, clusterId: key.clusterId, namespace: key.namespace, name: key.name }
-      revision = this.#listedRevision(k, listed)
-      if (!revision) {
-        const row = this.stmts.latest.get(keyParams(key))
-        revision = row ? this.#fromLatest(row) : null
-      }
+    // As a list item when its answer is kept: a show of a release not in memory reads one row of
+    // release_answers; else (no answer kept, or no such release) the whole latest revision.
+    const params = keyParams(key)
+    const listed = this.answers ? this.stmts.latestListed.get(params) : undefined
+    let revision = listed ? this.#listedRevision({ ...params }, listed) : null
+    if (!revision) {
+      const row = this.stmts.latest.get(params)
+      revision = row ? this.#fromLatest(row) : null
     }
     if (this.#cacheable) this.#latest.put(id, revision)
     return revision
   }
 
+  /** The row has an answer of the latest revision, in today's format. */
+  #current(row: ListedRow): row is ListedRow & { answer: Buffer; revision: number; status: ReleaseStatus; description: string } {
+    return row.answer !== null && row.revision === row.latest_revision && row.answer_format === this.answers?.format
+  }
+
   /** A ListedRevision over the row's answer, or null unless one is kept, of the latest revision, in today's format. */
   #listedRevision(key: ReleaseKey, row: ListedRow, answers?: Array<Buffer | null>): Revision | null {
-    if (row.answer === null || row.revision !== row.latest_revision || row.answer_format !== this.answers?.format) return null
-    const listed = new ListedRevision(key, row.revision, row.status!, row.description!, this.#loadRevision)
+    if (!this.#current(row)) return null
+    const listed = new ListedRevision(key, row.revision, row.status, row.description, this.#loadRevision)
     // Collected for the list's answer, or handed over as the item's own.
     if (answers) answers.push(row.answer)
-    else this.answers.adopt(listed, row.answer)
+    else this.answers!.adopt(listed, row.answer)
     return listed
   }
 
@@ -530,7 +595,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const out: Revision[] = []
     let after: ListCursor | null = null
     for (;;) {
-      const page = this.listPage(scope, filter, after, 1000)
+      const page = this.#page(scope, filter, after, 1000, false)
       out.push(...page)
       if (page.length < 1000) return out
       const last = page.at(-1)!.key
@@ -543,9 +608,15 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const chart = filter.chartId ?? ''
     const cached = this.#lists.get(group, chart)
     if (cached && cached.limit === max) return cached.list === TOO_LONG ? null : cached.list
-    const rows = this.stmts.listHead[shapeOf(filter)].all({ ...scopeParams(scope, filter), limit: max + 1 })
-    if (rows.length > max) {
-      if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG })
+    const shape = shapeOf(filter)
+    const params = { ...scopeParams(scope, filter), limit: max + 1 }
+    // Counted first where the key alone tells: reading 1,001 answers to learn that a list of
+    // 100,000 is streamed cost ~10 ms of a turn.
+    const counted = shape === 'all' || shape === 'namespace' ? this.stmts.listCount[shape].get(params)! : undefined
+    const tooLong = counted !== undefined && counted > max
+    const rows = tooLong ? [] : (this.#answeredPage(shape, params, null, max + 1, counted) ?? this.stmts.listHead[shape].all(params))
+    if (tooLong || rows.length > max) {
+      if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list: TOO_LONG, weight: 64 })
       return null
     }
     const items: Array<Buffer | null> = []
@@ -553,16 +624,47 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     // A list of stored answers keeps its own answer, not 100 item answers beside it (memory per cached list).
     if (this.answers && items.every((b) => b !== null)) this.answers.adoptList(list, items as Buffer[])
     else list.forEach((r, i) => items[i] && this.answers!.adopt(r, items[i]!))
-    if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list })
+    if (this.#cacheable) this.#lists.put(group, chart, { limit: max, list, weight: listWeight(list, items) })
     return list
   }
 
   listPage(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number): Revision[] {
+    return this.#page(scope, filter, after, limit, true)
+  }
+
+  /** `joined`: the page is answered as a whole (a stream); else each item keeps its own answer. */
+  #page(scope: Scope, filter: ReleaseFilter, after: ListCursor | null, limit: number, joined: boolean): Revision[] {
     const params = { ...scopeParams(scope, filter), limit }
-    const rows = after
-      ? this.stmts.listPage[shapeOf(filter)].all({ ...params, afterNamespace: after.namespace, afterName: after.name })
-      : this.stmts.listHead[shapeOf(filter)].all(params)
-    return this.#listed(scope, rows)
+    const shape = shapeOf(filter)
+    const rows =
+      this.#answeredPage(shape, params, after, limit) ??
+      (after ? this.stmts.listPage[shape].all({ ...params, afterNamespace: after.namespace, afterName: after.name }) : this.stmts.listHead[shape].all(params))
+    const items: Array<Buffer | null> = []
+    const page = this.#listed(scope, rows, items)
+    // A page of stored answers goes out as one answer (a stream of 100,000 made as many byte
+    // entries on its items, each an ephemeron for the collector); else each item keeps its own.
+    if (joined && this.answers && page.length > 0 && items.every((b) => b !== null)) this.answers.adoptList(page, items as Buffer[])
+    else page.forEach((r, i) => items[i] && this.answers!.adopt(r, items[i]!))
+    return page
+  }
+
+  /**
+   * A page of an unfiltered or namespace list from release_answers alone (no join per row), or
+   * undefined when some release of its range has no answer (then the caller joins). Answers
+   * exist only for existing releases (foreign key), so as many releases as answers in the range
+   * means the same releases; a short page's range runs to the end of the list.
+   */
+  #answeredPage(shape: FilterShape, params: Record<string, string | number>, after: ListCursor | null, limit: number, releases?: number): ListedRow[] | undefined {
+    if (!this.answers || (shape !== 'all' && shape !== 'namespace')) return undefined
+    // Names and namespaces are never empty: ('', '') is before every key, U+FFFF after every one.
+    // A namespace list's cursor is in its namespace: its bounds are on the name alone (an index range).
+    const from = { afterNamespace: after?.namespace ?? '', afterName: after?.name ?? '' }
+    const rows = this.stmts.answersPage[shape].all({ ...params, ...from, limit })
+    // The whole list, already counted (listUpTo).
+    if (releases !== undefined) return releases === rows.length ? rows : undefined
+    const last = rows.length === limit ? rows.at(-1)! : { namespace: '\uffff', name: '\uffff' }
+    const inRange = this.stmts.countRange[shape].get({ ...params, ...from, lastNamespace: last.namespace, lastName: last.name, limit: limit + 1 })
+    return inRange === rows.length ? rows : undefined
   }
 
   /**
@@ -582,7 +684,12 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   #listItem(key: ReleaseKey, row: ListedRow | LatestRow, answers?: Array<Buffer | null>): Revision {
     const cached = this.#latest.get(releaseKeyString(key))
-    if (cached) return cached
+    if (cached) {
+      // Its stored answer (the same revision, in the same state) still goes into the list's
+      // answer: a list is then kept as one answer, weighed by its bytes, whatever memory holds.
+      if (answers && !('config_json' in row) && this.#current(row) && cached.revision === row.revision && cached.status === row.status && cached.description === row.description) answers.push(row.answer)
+      return cached
+    }
     // Chart lists read whole rows.
     if ('config_json' in row) return this.#fromLatest(row)
     const listed = this.#listedRevision(key, row, answers)
@@ -696,6 +803,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         return
       }
       const at = keyArgs(key)
+      // A state change of a latest revision not in memory restates its kept answer: read before
+      // the update, whose trigger (migration 011) removes the answer it makes stale.
+      const kept = !fx.insert && !known && fx.updates.length > 0 && this.answers ? this.stmts.keptAnswer.get(k) : undefined
       if (fx.insert) {
         const r = fx.insert
         this.stmts.upsertRelease.run(...at, r.revision)
@@ -731,7 +841,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
           if ((p.readsLeft ?? 0) > 0) work.counting = true
         }
       }
-      this.#keepAnswer(key, fx, known)
+      this.#keepAnswer(key, fx, known, kept)
     })
     if (before === undefined) return
     const after = afterEffects(before, fx)
@@ -766,7 +876,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
    * status change. A write that changes neither the latest revision nor its state leaves it; a
    * latest revision not in memory is read. Reads check the kept revision against the release's.
    */
-  #keepAnswer(key: ReleaseKey, fx: Effects, known: Revision | undefined): void {
+  #keepAnswer(key: ReleaseKey, fx: Effects, known: Revision | undefined, kept: KeptAnswer | undefined): void {
     if (fx.purge || !this.answers) return
     const k = keyParams(key)
     let latest = fx.insert ?? known
@@ -775,7 +885,6 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       const update = fx.updates.find((u) => u.revision === number)
       if (!update) return
       // A state change of the latest revision (settling): its kept answer restated, no values merged.
-      const kept = this.stmts.keptAnswer.get(k)
       if (kept && kept.revision === update.revision && kept.answer_format === this.answers.format) {
         const answer = this.answers.restate(kept.answer, update.status, update.description)
         this.stmts.keepAnswer.run({ ...k, revision: update.revision, status: update.status, description: update.description, answer, answerFormat: kept.answer_format })

@@ -19,10 +19,10 @@ describe('query plans', () => {
     const stmts = (repo as unknown as { stmts: Record<string, unknown> }).stmts
     const sources: Array<[string, string]> = []
     for (const [name, s] of Object.entries(stmts)) {
-      if (name === 'listHead' || name === 'listPage') for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
+      if (['listHead', 'listPage', 'listCount', 'answersPage', 'countRange'].includes(name)) for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
       else if (['latest', 'latestListed', 'latestRevisionNumber', 'revision', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
     }
-    expect(sources).toHaveLength(16)
+    expect(sources).toHaveLength(22)
     for (const [name, sql] of sources) {
       const p = plan(db, sql)
       expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|a|releases|release_revisions|release_answers|pending_operations)\b(?! USING)/)
@@ -35,6 +35,18 @@ describe('query plans', () => {
       expect(plan(db, sql), name).toMatch(/SEARCH a USING PRIMARY KEY/)
       expect(sql, name).not.toMatch(/release_revisions/)
     }
+    // A show of a release not in memory reads its stored answer alone (011's triggers keep it current).
+    expect(plan(db, (stmts.latestListed as { source: string }).source)).toMatch(/^SEARCH a USING PRIMARY KEY \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name=\?\)$/)
+    // Whether a list is too long to answer whole is counted on the key alone.
+    for (const shape of ['all', 'namespace']) expect(plan(db, (stmts.listCount as Record<string, { source: string }>)[shape]!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1/)
+    // Unfiltered and namespace pages read one range of release_answers in key order, counted on the
+    // key; every page after a cursor starts there in the index (not at the start of its namespace).
+    const shapes = (name: string) => stmts[name] as Record<string, { source: string }>
+    expect(plan(db, shapes('answersPage').all!.source)).toBe('SEARCH a USING PRIMARY KEY (project_id=? AND flavor=? AND cluster_id=? AND (namespace,name)>(?,?))')
+    expect(plan(db, shapes('answersPage').namespace!.source)).toBe('SEARCH a USING PRIMARY KEY (project_id=? AND flavor=? AND cluster_id=? AND namespace=? AND name>?)')
+    expect(plan(db, shapes('countRange').all!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND \(namespace,name\)>\(\?,\?\) AND \(namespace,name\)<\(\?,\?\)\)/)
+    expect(plan(db, shapes('countRange').namespace!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name>\? AND name<\?\)/)
+    for (const shape of ['namespace', 'both']) expect(plan(db, shapes('listPage')[shape]!.source), shape).toMatch(/^SEARCH r USING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name>\?\)/)
     // Lists are read in key order without a sort, except the chart-filtered head.
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).namespace!.source)).not.toMatch(/TEMP B-TREE/)
     expect(plan(db, (stmts.listPage as Record<string, { source: string }>).all!.source)).not.toMatch(/TEMP B-TREE/)

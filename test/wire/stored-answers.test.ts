@@ -70,6 +70,62 @@ describe('answers stored with the latest revision', () => {
     expect(t.db.prepare('SELECT count(*) FROM release_answers').pluck().get()).toBe(0)
   })
 
+  it('are removed by the database as soon as they stop showing the latest revision as it is (migration 011)', async () => {
+    t = await buildTestApp()
+    await write('POST', `${BASE}/releases`, createBody('web'))
+    await write('POST', `${BASE}/releases`, createBody('other'))
+    await write('POST', `${BASE}/releases`, createBody('quiet'))
+    await t.app.inject({ method: 'GET', url: `${BASE}/releases`, headers: AUTH })
+    const kept = () => t.db.prepare('SELECT name FROM release_answers ORDER BY name').pluck().all()
+    expect(kept()).toEqual(['other', 'quiet', 'web'])
+    // Whatever writes the tables (here, SQL behind the repository's back), a stale answer does not survive it:
+    // the state of the answered revision changes...
+    t.db.prepare("UPDATE release_revisions SET status = 'FAILED', description = 'edited' WHERE name = 'web'").run()
+    // ...the release's latest revision moves...
+    t.db.prepare("INSERT INTO release_revisions SELECT project_id, flavor, cluster_id, namespace, name, 2, status, 'second', chart_id, chart_name, chart_version, chart_public, config_json, values_json, defaults_hash, first_deployed_at, updated_at FROM release_revisions WHERE name = 'other'").run()
+    t.db.prepare("UPDATE releases SET latest_revision = 2 WHERE name = 'other'").run()
+    expect(kept()).toEqual(['quiet'])
+    // ...or the answered revision goes.
+    t.db.prepare("DELETE FROM release_revisions WHERE name = 'quiet'").run()
+    expect(kept()).toEqual([])
+    t.db.prepare("DELETE FROM releases WHERE name = 'quiet'").run()
+    // An app reading these tables afresh (no cache) answers the revisions as they are.
+    const fresh = await buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+    try {
+      const show = (name: string) => fresh.app.inject({ method: 'GET', url: item(name), headers: AUTH })
+      expect(JSON.parse((await show('web')).payload)).toMatchObject({ status: 'FAILED', description: 'edited', version: 1 })
+      expect(JSON.parse((await show('other')).payload)).toMatchObject({ description: 'second', version: 2 })
+      expect((await show('quiet')).statusCode).toBe(404)
+      const listed = JSON.parse((await fresh.app.inject({ method: 'GET', url: `${BASE}/releases?namespace=project01`, headers: AUTH })).payload)
+      expect(listed.map((r: { name: string; version: number; status: string }) => `${r.name}:${r.version}:${r.status}`)).toEqual(['other:2:DEPLOYED', 'web:1:FAILED'])
+    } finally {
+      await fresh.app.close()
+    }
+  })
+
+  it('answer streamed lists page by page from release_answers alone, and pages where some release has none from the revisions', async () => {
+    t = await buildTestApp()
+    const { WHOLE_LIST_MAX, LIST_PAGE } = await import('../../src/wire/cce/release-routes.js')
+    const scope = { projectId: 'default', flavor: 'cce' as const, clusterId: 'big' }
+    const n = WHOLE_LIST_MAX + 2 * LIST_PAGE + 7
+    for (let i = 0; i < n; i++) t.releases.create(scope, { name: `r${String(i).padStart(5, '0')}`, namespace: i < 20 ? 'a' : 'b', chartId: TEST_CHART_ID, version: '1.0.0', values: { i }, dryRun: false })
+    // Some releases keep no answer (as if written before migration 010): their pages join the revisions.
+    t.db.prepare("DELETE FROM release_answers WHERE name IN ('r00003', 'r00500', 'r01250')").run()
+    const fresh = await buildApp({ config: defaultConfig({ db: ':memory:' }), db: t.db, clock: t.clock, logger: false, random: seededRandom(7) })
+    try {
+      for (const filter of [{}, { namespace: 'a' }, { namespace: 'b' }]) {
+        const truth = fresh.releases.list(scope, filter).map((r) => fresh.releases.history(r.key).at(-1)!)
+        const query = 'namespace' in filter ? `?namespace=${filter.namespace}` : ''
+        const res = await fresh.app.inject({ method: 'GET', url: `/cce/cam/v3/clusters/big/releases${query}`, headers: AUTH })
+        expect(res.statusCode).toBe(200)
+        expect(JSON.parse(res.payload).length, query).toBe(truth.length)
+        expect(res.rawPayload.equals(releaseListBytes(truth)), query).toBe(true)
+      }
+    } finally {
+      await fresh.app.close()
+    }
+  })
+
   it('are sent as stored only in the format of this emulator, and not kept over KEPT_ANSWER_MAX', async () => {
     t = await buildTestApp()
     await write('POST', `${BASE}/releases`, createBody('web'))

@@ -17,6 +17,7 @@ import { migration007 } from './007-keystone-tokens.js'
 import { migration008 } from './008-cloudpods-releases.js'
 import { migration009 } from './009-release-filter-indexes.js'
 import { migration010 } from './010-release-answers.js'
+import { migration011 } from './011-release-answers-follow.js'
 
 export interface Migration {
   version: number
@@ -27,7 +28,7 @@ export interface Migration {
   foreignKeysOff?: boolean
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010]
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011]
 
 export class DatabaseFromFutureError extends Error {
   constructor(found: number, supported: number) {

@@ -46,15 +46,25 @@ export function streamList(req: FastifyRequest, reply: FastifyReply, pages: Iter
   return stream(req, reply, flatten(pages), null)
 }
 
-function* flatten(pages: Iterator<Revision[], void, void>): Generator<Revision, void, void> {
-  for (let page = pages.next(); !page.done; page = pages.next()) yield* page.value
+/** Items of a list already joined (a page of stored answers), without the brackets. */
+class Joined {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** The pages' items; a page kept as one answer goes as its bytes, not item by item. */
+function* flatten(pages: Iterator<Revision[], void, void>): Generator<Revision | Joined, void, void> {
+  for (let page = pages.next(); !page.done; page = pages.next()) {
+    const bytes = cachedListBytes(page.value)
+    if (bytes) yield new Joined(bytes.subarray(1, bytes.length - 1))
+    else yield* page.value
+  }
 }
 
 /**
  * Serializes items until TURN_BYTES are ready or the items end (then the closing bracket is
  * included). `first`: nothing was sent yet, so the array opens here.
  */
-function serializeTurn(items: Iterator<Revision>, first: boolean, budget: number): { parts: Buffer[]; done: boolean } {
+function serializeTurn(items: Iterator<Revision | Joined>, first: boolean, budget: number): { parts: Buffer[]; done: boolean } {
   const parts: Buffer[] = []
   let size = 0
   for (;;) {
@@ -63,14 +73,14 @@ function serializeTurn(items: Iterator<Revision>, first: boolean, budget: number
       parts.push(first && parts.length === 0 ? EMPTY : CLOSE)
       return { parts, done: true }
     }
-    const bytes = releaseBytes(next.value)
+    const bytes = next.value instanceof Joined ? next.value.bytes : releaseBytes(next.value)
     parts.push(first && parts.length === 0 ? OPEN : COMMA, bytes)
     size += bytes.length
     if (size >= budget) return { parts, done: false }
   }
 }
 
-function stream(req: FastifyRequest, reply: FastifyReply, items: Iterator<Revision>, head: Buffer[] | null): FastifyReply {
+function stream(req: FastifyRequest, reply: FastifyReply, items: Iterator<Revision | Joined>, head: Buffer[] | null): FastifyReply {
   let first = head === null
   let pending = head ? Buffer.concat(head) : null
   // The journal keeps the head of the answer (onSend sees a stream, not bytes).

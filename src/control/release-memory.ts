@@ -1,0 +1,26 @@
+/**
+ * Gives memory back after a reset that emptied many releases. Their cached revisions, answers
+ * and lists become garbage at once, but V8 collects only when it allocates again, so an idle
+ * emulator kept its peak (575 MB after resetting 100,000 releases, against 83 MB at start)
+ * until the next burst of requests. One full collection, on the turn after the reset's answer,
+ * frees it and lets V8 hand its empty pages back: with almost nothing left alive, it marks little.
+ */
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+/** Releases a reset must remove before a collection is worth its pause. */
+export const RELEASE_MEMORY_AFTER = 1000
+
+let collect: (() => void) | undefined
+
+/** Schedules one full garbage collection for the next turn of the event loop. */
+export function returnMemorySoon(): void {
+  setImmediate(() => {
+    if (!collect) {
+      // gc is exposed only to contexts made after the flag is set: a new one hands it over.
+      setFlagsFromString('--expose-gc')
+      collect = runInNewContext('gc') as () => void
+    }
+    collect()
+  })
+}
