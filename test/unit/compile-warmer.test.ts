@@ -49,4 +49,32 @@ describe('CompileWarmer', () => {
     await new Promise((r) => setTimeout(r, 5))
     expect(compiled - before).toBe(0)
   })
+
+  it('runs its first steps (loading the compilers) before any schema, one per turn', async () => {
+    const warmer = new CompileWarmer()
+    const { buildValidator } = sharedCompilers({ buildValidator: countingFactory }, warmer) as unknown as { buildValidator: Factory }
+    const tag = Math.random()
+    buildValidator([], {})({ schema: { const: tag } })
+    const order: string[] = []
+    warmer.first([() => order.push('load'), () => order.push('warm')])
+    const before = compiled
+    warmer.start(0)
+    await new Promise((r) => setTimeout(r, 1))
+    const seen: string[] = []
+    for (let i = 0; i < 4; i++) {
+      seen.push(`${order.join('+')}|${compiled - before}`)
+      await turn()
+    }
+    expect(seen.slice(0, 3)).toEqual(['load|0', 'load+warm|0', 'load+warm|1'])
+  })
+
+  it('loads the default compilers in steps of their own: a schema compiled after them works', async () => {
+    const warmer = new CompileWarmer()
+    const { buildValidator } = sharedCompilers({}, warmer) as unknown as { buildValidator: Factory }
+    const validate = buildValidator([], { customOptions: { strictTypes: false } })({ schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }, method: 'GET', url: '/', httpPart: 'body' } as never)
+    warmer.start(0)
+    await new Promise((r) => setTimeout(r, 1))
+    for (let i = 0; i < 20; i++) await turn()
+    expect([validate({ n: 1 }), validate({})]).toEqual([true, false])
+  })
 })
