@@ -91,11 +91,18 @@ const sqliteAddon = {
       return { path: 'bindings', namespace: 'sqlite-addon' }
     })
     b.onLoad({ filter: /.*/, namespace: 'sqlite-addon' }, () => ({
+      // bindings finds the addon by requiring candidate paths until one loads: ~2 ms of failed
+      // requires at every start. Its search begins build/, build/Debug/, build/Release/; where the
+      // first two hold no addon, the third is the one it would load, so it is required directly.
       contents: `const { createRequire } = require('node:module')
-const { dirname } = require('node:path')
+const { existsSync } = require('node:fs')
+const { dirname, join } = require('node:path')
 module.exports = (name) => {
   const pkg = createRequire(__filename).resolve('better-sqlite3/package.json')
-  return createRequire(pkg)('bindings')({ bindings: name, module_root: dirname(pkg) })
+  const root = dirname(pkg)
+  const release = join(root, 'build', 'Release', name)
+  if (name.endsWith('.node') && !existsSync(join(root, 'build', name)) && !existsSync(join(root, 'build', 'Debug', name)) && existsSync(release)) return createRequire(pkg)(release)
+  return createRequire(pkg)('bindings')({ bindings: name, module_root: root })
 }`,
       loader: 'js',
     }))
