@@ -91,14 +91,84 @@ const sqliteAddon = {
       return { path: 'bindings', namespace: 'sqlite-addon' }
     })
     b.onLoad({ filter: /.*/, namespace: 'sqlite-addon' }, () => ({
+      // bindings finds the addon by requiring candidate paths until one loads: ~2 ms of failed
+      // requires at every start. Its search begins build/, build/Debug/, build/Release/; where the
+      // first two hold no addon, the third is the one it would load, so it is required directly.
       contents: `const { createRequire } = require('node:module')
-const { dirname } = require('node:path')
+const { existsSync } = require('node:fs')
+const { dirname, join } = require('node:path')
 module.exports = (name) => {
   const pkg = createRequire(__filename).resolve('better-sqlite3/package.json')
-  return createRequire(pkg)('bindings')({ bindings: name, module_root: dirname(pkg) })
+  const root = dirname(pkg)
+  const release = join(root, 'build', 'Release', name)
+  if (name.endsWith('.node') && !existsSync(join(root, 'build', name)) && !existsSync(join(root, 'build', 'Debug', name)) && existsSync(release)) return createRequire(pkg)(release)
+  return createRequire(pkg)('bindings')({ bindings: name, module_root: root })
 }`,
       loader: 'js',
     }))
+  },
+}
+
+/**
+ * find-my-way compiles functions with `new Function` as routes are added: a prefix matcher per
+ * static path node, a params builder per route, a constraint matcher per node. V8's code cache
+ * cannot hold them, so each start compiled ~400 of them while registering ~130 routes (~5 ms of
+ * CPU), although a request needs only those on its path and no route here has constraints.
+ * Bundled, each one compiles on its first call and puts itself in place of the stand-in: the
+ * same functions, called the same way, from the first request that reaches them. If a new
+ * find-my-way no longer has the patched lines, it is bundled as it is (a warning says so).
+ */
+const ROUTER_PATCHES = {
+  'lib/node.js': {
+    replace: [
+      ['this.matchPrefix = kind === NODE_TYPES.STATIC ? compilePrefixMatch(prefix) : null', 'this.matchPrefix = kind === NODE_TYPES.STATIC ? prefixMatchOnFirstUse(prefix) : null'],
+      ['this.matchPrefix = compilePrefixMatch(childPrefix)', 'this.matchPrefix = prefixMatchOnFirstUse(childPrefix)'],
+    ],
+    // Called as node.matchPrefix(path, i): `this` is the node.
+    append: `function prefixMatchOnFirstUse (prefix) {
+  return function matchPrefixOnFirstUse (path, i) {
+    const compiled = compilePrefixMatch(prefix)
+    if (this && this.matchPrefix === matchPrefixOnFirstUse) this.matchPrefix = compiled
+    return compiled(path, i)
+  }
+}`,
+  },
+  'lib/handler-storage.js': {
+    replace: [
+      ['_createParamsObject: this._compileCreateParamsObject(params)', '_createParamsObject: createParamsOnFirstUse(this, params)'],
+      ['this._compileGetHandlerMatchingConstraints(constrainer, constraints)', 'this._getHandlerMatchingConstraints = matchConstraintsOnFirstUse(constrainer)'],
+    ],
+    // Called as handle._createParamsObject(...) and this._getHandlerMatchingConstraints(...).
+    append: `function createParamsOnFirstUse (storage, params) {
+  return function createParamsObjectOnFirstUse (param0, param1, param2, param3, extraParams) {
+    const compiled = storage._compileCreateParamsObject(params)
+    if (this && this._createParamsObject === createParamsObjectOnFirstUse) this._createParamsObject = compiled
+    return compiled(param0, param1, param2, param3, extraParams)
+  }
+}
+function matchConstraintsOnFirstUse (constrainer) {
+  return function getHandlerMatchingConstraintsOnFirstUse (derivedConstraints) {
+    this._compileGetHandlerMatchingConstraints(constrainer)
+    return this._getHandlerMatchingConstraints(derivedConstraints)
+  }
+}`,
+  },
+}
+const lazyRouterCompiles = {
+  name: 'lazy-router-compiles',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ }, ({ path }) => {
+      const patch = ROUTER_PATCHES[`lib/${path.split(/[\\/]/).pop()}`]
+      let contents = readFileSync(path, 'utf8')
+      for (const [from, to] of patch.replace) {
+        if (contents.split(from).length !== 2) {
+          console.warn(`bundle: ${path} no longer has \`${from}\`; find-my-way is bundled unpatched (it compiles its matchers at start-up)`)
+          return undefined
+        }
+        contents = contents.replace(from, to)
+      }
+      return { contents: `${contents}\n${patch.append}\n`, loader: 'js' }
+    })
   },
 }
 
@@ -107,7 +177,7 @@ await build({
   entryPoints: [dist('cli.js')],
   outfile: dist('cli.bundle.cjs'),
   external: ['@fastify/swagger'],
-  plugins: [lazyModules, sqliteAddon],
+  plugins: [lazyModules, sqliteAddon, lazyRouterCompiles],
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,
