@@ -71,10 +71,13 @@ export const DIALECTS: readonly Dialect[] = [cceDialect, cloudpodsDialect]
 
 /**
  * Writes started per turn of the event loop (~0.3 ms each): keeps every turn short under a burst,
- * and shorter still while reads arrive (reads next to a create load then keep ~half their rate).
+ * and shorter still while reads arrive. A turn then holds up to 50 waiting reads (~37 µs each)
+ * and 4 writes, about as much time for each: reads next to a full create load keep half their
+ * rate or more (0.54-0.77x of show alone with 4, 0.42-0.52x with 8; creates next to them ~700-1,000/s
+ * instead of ~1,100-1,400/s, and unchanged when no reads arrive).
  */
 const WRITES_PER_TURN = 32
-const WRITES_PER_TURN_WHILE_READING = 8
+const WRITES_PER_TURN_WHILE_READING = 4
 /**
  * Wall time per turn for writes, whatever their count: a turn (writes, the reads read with them,
  * the commit) stays well under issue 9's 50 ms stall budget even when each write is costly.
