@@ -199,9 +199,18 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   })
   if (checkpointer) {
     batch.onCommitted(() => checkpointer.committed())
-    // Writes outside the batches (chart uploads, repos, the clock) grow the WAL too.
+    // Writes outside the batches (chart uploads, repos, the clock) grow the WAL too. A refused
+    // one changed no row: it starts no pass (nor, before the first write, the worker thread).
+    const totalChanges = db.prepare('SELECT total_changes()').pluck()
+    let changesSeen = totalChanges.get() as number
     app.addHook('onResponse', (req, _reply, done) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') checkpointer.committed()
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        const changes = totalChanges.get() as number
+        if (changes !== changesSeen) {
+          changesSeen = changes
+          checkpointer.committed()
+        }
+      }
       done()
     })
     app.addHook('onClose', () => checkpointer.close())

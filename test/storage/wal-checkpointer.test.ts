@@ -101,6 +101,11 @@ describe('WalCheckpointer', () => {
     const built = await buildApp({ config, db: appDb, clock: new ManualClock('2026-03-01T08:00:00Z'), logger: false })
     try {
       await built.app.ready()
+      // A refused write changed nothing: no pass, and no thread started for it.
+      const refused = await built.app.inject({ method: 'POST', url: '/v2/charts', headers: { ...AUTH, 'content-type': 'application/json' }, payload: '{}' })
+      expect(refused.statusCode).toBeGreaterThanOrEqual(400)
+      for (let i = 0; i < 20; i++) await nextTurn()
+      expect(appDb.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_CHECKPOINT_PAGES)
       // A chart upload is written outside the write batches: it starts the checkpointer all the same.
       const form = new FormData()
       form.append('content', new Blob([await testChartPackage()]), 'demo-1.0.0.tgz')
