@@ -4,7 +4,7 @@
  * sending TRACE /v2/charts learns the path exists and what it takes. Fastify's router only knows
  * "no route for this method and path", so the routes are indexed here as they are added.
  */
-import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify'
+import type { FastifyInstance, HTTPMethods } from 'fastify'
 import type { Clock } from '../clock.js'
 import type { DialectRouter } from './dialect.js'
 
@@ -22,24 +22,15 @@ function matcherOf(url: string): RegExp {
 }
 
 export function registerMethodNotAllowed(app: FastifyInstance, dialects: DialectRouter, clock: Clock): void {
-  // Only recorded as routes are added: the index (a RegExp and a split per route, ~130 routes)
-  // is built by the first request that matches no route, not during start-up.
-  const added: { url: string; method: RouteOptions['method'] }[] = []
-  app.addHook('onRoute', (route) => void added.push({ url: route.url, method: route.method }))
   const routes = new Map<string, RouteShape>()
-  let indexed = 0
-  const index = (): Map<string, RouteShape> => {
-    for (; indexed < added.length; indexed++) {
-      const { url, method } = added[indexed]!
-      const methods = ([] as HTTPMethods[]).concat(method)
-      const literals = url.split('/').filter((seg) => seg !== '' && !seg.startsWith(':') && seg !== '*').length
-      const shape = routes.get(url) ?? { pattern: matcherOf(url), literals, methods: new Set<string>() }
-      for (const m of methods) shape.methods.add(m.toUpperCase())
-      if (shape.methods.has('GET')) shape.methods.add('HEAD')
-      routes.set(url, shape)
-    }
-    return routes
-  }
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as HTTPMethods[]).concat(route.method)
+    const literals = route.url.split('/').filter((seg) => seg !== '' && !seg.startsWith(':') && seg !== '*').length
+    const shape = routes.get(route.url) ?? { pattern: matcherOf(route.url), literals, methods: new Set<string>() }
+    for (const m of methods) shape.methods.add(m.toUpperCase())
+    if (shape.methods.has('GET')) shape.methods.add('HEAD')
+    routes.set(route.url, shape)
+  })
 
   // Callback style: it runs on every request (and returns at once unless nothing was routed).
   app.addHook('onRequest', (req, reply, done) => {
@@ -47,7 +38,7 @@ export function registerMethodNotAllowed(app: FastifyInstance, dialects: Dialect
     const path = req.url.split('?')[0]!
     // Allow names the methods of the most specific template matching the path, as the OpenAPI
     // document groups them; a less specific one (Cloudpods' /:id/:spec) may serve others too.
-    const matching = [...index().values()].filter((r) => r.pattern.test(path))
+    const matching = [...routes.values()].filter((r) => r.pattern.test(path))
     const best = Math.max(...matching.map((r) => r.literals))
     const allowed = new Set<string>()
     for (const r of matching) if (r.literals === best) for (const m of r.methods) allowed.add(m)
