@@ -42,9 +42,9 @@ const defaultSerializerFactory = lazyDefault('@fastify/fast-json-stringify-compi
  * library's own modules, then its compiler, a compiler instance, and a throwaway compilation of
  * small schemas of growing shape, which makes V8 compile the code paths every later schema takes.
  */
-function compilerWarmUpSteps(): Array<() => void> {
+export function compilerWarmUpSteps(): Array<() => void> {
   const from = (pkg: string) => createRequire(requireLazily.resolve(pkg))
-  const routeOf = (schema: unknown) => ({ schema, method: 'GET', url: '/', httpPart: 'body', httpStatus: '200' })
+  const throwawayRoute = (schema: unknown) => ({ schema, method: 'GET', url: '/', httpPart: 'body', httpStatus: '200' })
   const shapes = [
     { type: 'string' },
     { type: 'object', properties: { a: { type: 'string', minLength: 1, maxLength: 8, pattern: '^[a-z]+$' }, n: { type: 'integer', minimum: 0 } }, required: ['a'] },
@@ -52,7 +52,7 @@ function compilerWarmUpSteps(): Array<() => void> {
   ]
   const throwaway = (factory: Factory, options: unknown) => {
     let compile: Compile | undefined
-    return [() => void (compile = factory([], options)), ...shapes.map((shape) => () => void (compile ??= factory([], options))(routeOf(shape)))]
+    return [() => void (compile = factory([], options)), ...shapes.map((shape) => () => void (compile ??= factory([], options))(throwawayRoute(shape)))]
   }
   return [
     () => from('@fastify/ajv-compiler')('ajv'),

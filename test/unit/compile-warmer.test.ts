@@ -1,6 +1,6 @@
 import { setImmediate as turn } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { CompileWarmer, sharedCompilers } from '../../src/wire/compilers.js'
+import { CompileWarmer, compilerWarmUpSteps, sharedCompilers } from '../../src/wire/compilers.js'
 
 type Fn = (x: unknown) => unknown
 type Factory = (ext: unknown, opts: unknown) => (route: { schema: unknown }) => Fn
@@ -68,13 +68,9 @@ describe('CompileWarmer', () => {
     expect(seen.slice(0, 3)).toEqual(['load|0', 'load+warm|0', 'load+warm|1'])
   })
 
-  it('loads the default compilers in steps of their own: a schema compiled after them works', async () => {
-    const warmer = new CompileWarmer()
-    const { buildValidator } = sharedCompilers({}, warmer) as unknown as { buildValidator: Factory }
-    const validate = buildValidator([], { customOptions: { strictTypes: false } })({ schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }, method: 'GET', url: '/', httpPart: 'body' } as never)
-    warmer.start(0)
-    await new Promise((r) => setTimeout(r, 1))
-    for (let i = 0; i < 20; i++) await turn()
-    expect([validate({ n: 1 }), validate({})]).toEqual([true, false])
+  it('loads the default compilers in steps that all run: the warmer would swallow a broken one and the stall would be back', () => {
+    const steps = compilerWarmUpSteps()
+    expect(steps.length).toBeGreaterThan(4)
+    for (const step of steps) expect(step).not.toThrow()
   })
 })
