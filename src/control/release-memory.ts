@@ -20,6 +20,9 @@ export function returnMemorySoon(): void {
       // gc is exposed only to contexts made after the flag is set: a new one hands it over.
       setFlagsFromString('--expose-gc')
       collect = runInNewContext('gc') as () => void
+      // And back: V8 stamps its code caches with the flags, and the CLI writes its cache at exit
+      // (src/bin.cts); one written under a changed flag would be refused at the next start.
+      setFlagsFromString('--no-expose-gc')
     }
     collect()
   })
