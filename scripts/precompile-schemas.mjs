@@ -1,0 +1,133 @@
+// Compiles every route schema at build time (scripts/bundle.mjs runs this after tsc): builds the
+// app from dist/ in each configuration that could change what routes register, lists every
+// (compiler, context, schema) the shared compilers see (src/wire/compilers.ts), and generates
+// each one's code with the standalone modes of Fastify's own compilers (Ajv's standalone code for
+// validators, fast-json-stringify's for serializers, with any Ajv validator it needs inlined).
+//
+// Output: one CommonJS module whose `precompiledSchemas(kind, hash)` returns the compiled
+// function for precompiledKey's hash, or undefined. Each entry is a function that builds its
+// compiled function when first asked for: V8 only pre-parses the hundreds it holds, and start-up
+// evaluates none of them. The code's own requires (Ajv's runtime helpers, fast-json-stringify's
+// serializer) are resolved here, from the package that generated it, to absolute paths: the
+// bundles take them in, so no run ever resolves them from node_modules.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href
+const requireHere = createRequire(import.meta.url)
+
+/**
+ * The configurations built. Schemas come from the dialects' and the control plane's route
+ * definitions, not from options, today: these cover the options that reach route registration
+ * (auth mode, the dashboard, limits) so a future schema derived from one is listed too; the
+ * build warns when configurations differ, and a configuration not listed still works (it compiles
+ * what it lacks on first use).
+ */
+const CONFIGS = [
+  {},
+  { auth: 'presence' },
+  { auth: 'verify', tokens: [{ token: 'build' }] },
+  { auth: 'off', ui: false },
+  { bodyLimit: 1024 * 1024, chartMaxBytes: 1024 * 1024, chartMaxValuesBytes: 64 * 1024 },
+]
+
+/** Every distinct compilation the app registers, keyed by precompiledKey. */
+export async function collectSchemas() {
+  const compilers = await import(dist('wire/compilers.js'))
+  const { buildApp } = await import(dist('app.js'))
+  const { defaultConfig } = await import(dist('config.js'))
+  const { ManualClock } = await import(dist('clock.js'))
+  const { openDatabase, closeDatabase } = await import(dist('storage/db.js'))
+  const recorded = compilers.recordSchemas()
+  const byHash = new Map()
+  const keySets = []
+  for (const overrides of CONFIGS) {
+    const from = recorded.length
+    const db = openDatabase(':memory:')
+    const built = await buildApp({ config: defaultConfig({ db: ':memory:', ...overrides }), db, clock: new ManualClock('2026-01-01T00:00:00Z'), logger: false })
+    await built.app.ready()
+    await built.app.close()
+    closeDatabase(db)
+    const keys = new Set()
+    for (const { kind, externalSchemas, options, schema } of recorded.slice(from)) {
+      const contextKey = compilers.contextKeyOf(externalSchemas, options)
+      const schemaKey = compilers.schemaKeyOf(schema)
+      const hash = compilers.precompiledKey(kind, contextKey, schemaKey)
+      keys.add(hash)
+      // Compiled from the key texts themselves: the table's entry is a function of exactly what it is found by.
+      if (!byHash.has(hash)) byHash.set(hash, { kind, hash, contextKey, schemaKey })
+    }
+    keySets.push(keys)
+  }
+  const differing = CONFIGS.filter((_, i) => [...keySets[i]].some((k) => !keySets[0].has(k)))
+  return { entries: [...byHash.values()], differing }
+}
+
+/** The standalone source of each entry, requires resolved to absolute paths. */
+function generate(entries) {
+  const ajvCompilerDir = requireHere.resolve('@fastify/ajv-compiler')
+  const fjsCompilerDir = requireHere.resolve('@fastify/fast-json-stringify-compiler')
+  const { StandaloneValidator } = requireHere(ajvCompilerDir)
+  const { StandaloneSerializer } = requireHere(fjsCompilerDir)
+  // Each require in generated code, resolved as the code's generator would resolve it.
+  const fjsDir = createRequire(fjsCompilerDir).resolve('fast-json-stringify')
+  const resolvers = { validator: createRequire(ajvCompilerDir), serializer: createRequire(fjsDir) }
+  const absolute = (kind, code) =>
+    code.replace(/require\((["'])([^"']+)\1\)/g, (_, _q, spec) => `require(${JSON.stringify(resolvers[kind].resolve(spec))})`)
+
+  let stored
+  const store = (_route, code) => void (stored = code)
+  const compilers = {
+    validator: new Map(),
+    serializer: new Map(),
+  }
+  // One compiler per context, as at run time (the memo's factory call): compilations share its Ajv instance.
+  const compilerFor = (kind, contextKey) => {
+    let compile = compilers[kind].get(contextKey)
+    if (!compile) {
+      const [externalSchemas, options] = JSON.parse(contextKey)
+      compile = kind === 'validator'
+        ? StandaloneValidator({ readMode: false, storeFunction: store })(externalSchemas, options)
+        // inlineValidators: a schema that needs Ajv to serialize (anyOf, oneOf, if/then) gets
+        // Ajv's standalone code inline, not fast-json-stringify's validator (Ajv's compiler) at run time.
+        : StandaloneSerializer({ readMode: false, storeFunction: store })(externalSchemas, { ...options, inlineValidators: true })
+      compilers[kind].set(contextKey, compile)
+    }
+    return compile
+  }
+  return entries.map(({ kind, hash, contextKey, schemaKey }) => {
+    stored = undefined
+    compilerFor(kind, contextKey)({ schema: JSON.parse(schemaKey), method: 'GET', url: '/', httpPart: 'body', httpStatus: '200' })
+    if (typeof stored !== 'string') throw new Error(`precompile-schemas: no standalone code for a ${kind}`)
+    return { kind, hash, code: absolute(kind, stored) }
+  })
+}
+
+/** The table module's source. */
+export function tableSource(generated) {
+  const entry = ({ hash, code }) =>
+    `${JSON.stringify(hash)}: function () {\nconst module = { exports: {} }; const exports = module.exports;\n${code}\nreturn module.exports\n}`
+  const table = (kind) => `{\n__proto__: null,\n${generated.filter((g) => g.kind === kind).map(entry).join(',\n')}\n}`
+  return `'use strict'
+// Generated by scripts/precompile-schemas.mjs at build time: see src/wire/compilers.ts.
+const tables = { validator: ${table('validator')}, serializer: ${table('serializer')} }
+exports.precompiledSchemas = (kind, hash) => {
+  const make = tables[kind][hash]
+  return make === undefined ? undefined : make()
+}
+exports.size = ${generated.length}
+`
+}
+
+/** Collects, generates and writes the table's source into a temporary folder; returns its path. */
+export async function precompileSchemas() {
+  const { entries, differing } = await collectSchemas()
+  if (differing.length > 0) console.warn(`precompile-schemas: ${differing.length} configuration(s) register schemas the default one does not (${differing.map((c) => JSON.stringify(c)).join(", ")}); all are precompiled`)
+  const generated = generate(entries)
+  const dir = mkdtempSync(join(tmpdir(), 'cce-precompiled-'))
+  const file = join(dir, 'precompiled-schemas.cjs')
+  writeFileSync(file, tableSource(generated))
+  return { file, count: generated.length, cleanUp: () => rmSync(dir, { recursive: true, force: true }) }
+}
