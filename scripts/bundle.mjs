@@ -2,8 +2,9 @@
 // Bundles the compiled CLI (dist/cli.js) into one CommonJS file, dist/cli.bundle.cjs, which the
 // command (dist/bin.cjs, from src/bin.cts) runs with a compile cache. Resolving and loading a
 // few hundred small modules one by one was most of the start-up time on a small machine.
-// better-sqlite3's native addon stays external (see sqliteAddon), and so does swagger, imported
-// dynamically for npm run openapi only. Lazily imported modules stay inside the bundle, initialised on first use.
+// better-sqlite3's native addon stays external (see sqliteAddon), and so do swagger, imported
+// dynamically for npm run openapi only, and the schema compilers (see precompiledTable). Lazily
+// imported modules stay inside the bundle, initialised on first use.
 //
 // It also builds the package's CommonJS entry (require('cce-release-emulator'), Jest's default
 // mode): dist/index.cjs, our code only, every dependency left to require(), beside dist/index.js
@@ -15,7 +16,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
-import { precompileSchemas } from './precompile-schemas.mjs'
+import { checkTable, precompileSchemas } from './precompile-schemas.mjs'
 
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname
 const bin = dist('bin.cjs')
@@ -188,6 +189,7 @@ await build({
   outfile: dist('wire/precompiled-schemas.cjs'),
   minifyWhitespace: true,
 })
+checkTable(dist('wire/precompiled-schemas.cjs'), precompiled.count)
 const lazyTable = (path) => `let table
 exports.precompiledSchemas = (kind, hash) => (table ??= require(${JSON.stringify(path)}).precompiledSchemas)(kind, hash)
 `
@@ -211,7 +213,10 @@ await build({
   ...common,
   entryPoints: [dist('cli.js')],
   outfile: dist('cli.bundle.cjs'),
-  external: ['@fastify/swagger'],
+  // The schema compilers too (~400 KB): Fastify requires them only for an app given no compilers
+  // of its own, and src/wire/compilers.ts requires them from node_modules, for a schema the table
+  // above lacks, only then.
+  external: ['@fastify/swagger', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
   plugins: [lazyModules, sqliteAddon, lazyRouterCompiles, precompiledTable(true)],
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).

@@ -10,6 +10,7 @@
 // evaluates none of them. The code's own requires (Ajv's runtime helpers, fast-json-stringify's
 // serializer) are resolved here, from the package that generated it, to absolute paths: the
 // bundles take them in, so no run ever resolves them from node_modules.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -117,7 +118,7 @@ exports.precompiledSchemas = (kind, hash) => {
   const make = tables[kind][hash]
   return make === undefined ? undefined : make()
 }
-exports.size = ${generated.length}
+exports.keys = (kind) => Object.keys(tables[kind])
 `
 }
 
@@ -130,4 +131,26 @@ export async function precompileSchemas() {
   const file = join(dir, 'precompiled-schemas.cjs')
   writeFileSync(file, tableSource(generated))
   return { file, count: generated.length, cleanUp: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * Fails the build unless the bundled table (dist/wire/precompiled-schemas.cjs) is self-contained
+ * and every entry builds a function, in a process that loaded nothing else: a require left
+ * unbundled would load from node_modules at run time, and a broken entry would only show when
+ * its route is first used.
+ */
+export function checkTable(file, expected) {
+  const check = `
+const table = require(${JSON.stringify(file)})
+let n = 0
+for (const kind of ['validator', 'serializer']) for (const hash of table.keys(kind)) {
+  if (typeof table.precompiledSchemas(kind, hash) !== 'function') throw new Error(kind + ' ' + hash + ' is not a function')
+  n++
+}
+const others = Object.keys(require.cache).filter((f) => f !== ${JSON.stringify(file)})
+if (others.length) throw new Error('the table loads other modules: ' + others.join(', '))
+if (n !== ${expected}) throw new Error('the table holds ' + n + ' entries, not ${expected}')
+`
+  const { status, stderr } = spawnSync(process.execPath, ['-e', check], { encoding: 'utf8' })
+  if (status !== 0) throw new Error(`precompile-schemas: ${file} fails its check:\n${stderr}`)
 }
