@@ -1,12 +1,13 @@
 import { setImmediate as turn } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
+import { CompileWarmer, contextKeyOf, precompiledKey, schemaKeyOf, sharedCompilers } from '../../src/wire/compilers.js'
 
-// The build's table (scripts/precompile-schemas.mjs), stood in for by entries these tests put in.
+// The build's table (scripts/precompile-schemas.mjs), stood in for by entries these tests put in
+// (vi.mock is hoisted above the imports).
 const table = vi.hoisted(() => new Map<string, () => unknown>())
 vi.mock('../../src/wire/precompiled-schemas.js', () => ({
   precompiledSchemas: (kind: string, hash: string) => table.get(`${kind} ${hash}`)?.(),
 }))
-const { CompileWarmer, contextKeyOf, precompiledKey, schemaKeyOf, sharedCompilers } = await import('../../src/wire/compilers.js')
 
 type Validator = ((data: unknown) => unknown) & { errors?: unknown }
 type Factory = (ext: unknown, opts: unknown) => (route: { schema: unknown }) => Validator
