@@ -183,6 +183,7 @@ const lazyRouterCompiles = {
  * lookup, so a test runner's require of the package does not parse it.
  */
 const precompiled = await precompileSchemas()
+process.once('exit', precompiled.cleanUp)
 await build({
   ...common,
   entryPoints: [precompiled.file],
@@ -246,7 +247,6 @@ await build({
   // As the CLI bundle: code that finds a worker script beside itself finds the bundled one (dist/).
   define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
 })
-precompiled.cleanUp()
 rmSync(dist('types-cjs'), { recursive: true, force: true })
 for (const file of readdirSync(dist(''), { recursive: true })) {
   if (file.endsWith('.d.ts')) cpSync(dist(file), dist(`types-cjs/${file}`))
