@@ -17,7 +17,7 @@ const mtime = (p) => {
 }
 
 function newestSource() {
-  let newest = Math.max(...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs'].map((f) => mtime(path(f))))
+  let newest = Math.max(...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs', 'scripts/precompile-schemas.mjs'].map((f) => mtime(path(f))))
   for (const file of readdirSync(path('src'), { recursive: true })) newest = Math.max(newest, mtime(path(`src/${file}`)))
   return newest
 }
