@@ -313,6 +313,31 @@ export function complete(history: Revision[], op: PendingOperation, outcome: Exc
   return { ...done, updates }
 }
 
+/**
+ * A plan whose pending operation falls due the moment it starts (the fast profile: due at `now`,
+ * not read-driven, not stuck), with its completion folded in: the new revision is written once,
+ * in the state complete() would leave it, and no pending operation is stored. The rows, history
+ * and times are those of applying `fx` and then settling it at `now`; only the pending state
+ * in between is never written (nothing could read it: the write's batch commits both or neither).
+ * Null when the operation does not end at once.
+ */
+export function completeAtOnce(history: readonly Revision[], fx: Effects, now: Date): Effects | null {
+  const op = fx.pending
+  const started = fx.insert
+  if (!op || !started || started.revision !== op.revision || op.outcome === 'stick') return null
+  if (op.dueAt === null || op.dueAt.getTime() > now.getTime() || (op.readsLeft ?? 0) > 0) return null
+  const done = complete(afterEffects(history, fx), op, op.outcome)
+  const own = done.updates.find((u) => u.revision === started.revision)
+  return {
+    insert: own ? { ...started, status: own.status, description: own.description } : started,
+    updates: [...fx.updates, ...done.updates.filter((u) => u.revision !== started.revision)],
+    purge: done.purge,
+    pending: null,
+    prune: fx.prune,
+    ends: op,
+  }
+}
+
 function requireLatest(history: Revision[]): Revision {
   const latest = history.at(-1)
   if (!latest) throw new InvalidTransitionError('release has no revisions')
