@@ -69,6 +69,11 @@ export interface Effects {
   prune: number[]
   /** The pending operation this write ends (set by complete()), so no one reads it back to know. */
   ends?: PendingOperation | undefined
+  /**
+   * The inserted revision as the operation started, when it is stored already ended
+   * (completeAtOnce): what the write answers, and what the stored answer is restated from.
+   */
+  startedAs?: Revision | undefined
 }
 
 const noEffects = (): Effects => ({ insert: null, updates: [], purge: false, pending: undefined, prune: [] })
@@ -335,6 +340,7 @@ export function completeAtOnce(history: readonly Revision[], fx: Effects, now: D
     pending: null,
     prune: fx.prune,
     ends: op,
+    startedAs: started,
   }
 }
 

@@ -829,7 +829,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       for (const u of fx.updates) this.stmts.updateRevision.run(u.status, u.description, ...at, u.revision)
       for (const revision of fx.prune) this.stmts.deleteRevision.run({ ...k, revision })
       if (fx.prune.length > 0) this.#chartValues.sweep()
-      if (fx.pending === null) this.stmts.clearPending.run(...at)
+      // A release's first revision makes it new: it has no pending operation to clear.
+      if (fx.pending === null && fx.insert?.revision !== 1) this.stmts.clearPending.run(...at)
       else if (fx.pending) {
         const p = fx.pending
         const dueAt = p.dueAt ? p.dueAt.getTime() : null
@@ -897,19 +898,31 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const update = fx.updates.find((u) => u.revision === latest!.revision)
     if (update) latest = withStatus(latest, update.status, update.description)
     else if (!fx.insert) return
-    this.#storeAnswer(k, latest)
+    this.#storeAnswer(k, latest, fx.insert ? fx.startedAs : undefined)
   }
 
-  #storeAnswer(k: Record<string, string>, r: Revision): void {
+  /**
+   * `startedAs`: `r` as the write answers it (an operation stored already ended): rendered once,
+   * for that answer, and restated to `r`'s state for the stored one.
+   */
+  #storeAnswer(k: Record<string, string>, r: Revision, startedAs?: Revision): void {
     // Chart defaults over the limit make an answer over it: not serialized just to be dropped
     // (a settle of 30 such releases would merge and serialize megabytes in one turn).
     const tooBig = r.defaultsRef !== undefined && this.#defaultsBytes(r.defaultsRef) > KEPT_ANSWER_MAX
-    const rendered = tooBig ? null : this.answers!.render(r)
+    const rendered = tooBig ? null : startedAs ? this.#restated(startedAs, r) : this.answers!.render(r)
     if (rendered !== null && rendered.length <= KEPT_ANSWER_MAX) {
       this.stmts.keepAnswer.run({ ...k, revision: r.revision, status: r.status, description: r.description, answer: rendered, answerFormat: this.answers!.format })
     } else {
       this.stmts.dropAnswer.run(k)
     }
+  }
+
+  #restated(startedAs: Revision, r: Revision): Buffer | null {
+    const answered = this.answers!.render(startedAs)
+    if (answered === null) return null
+    const bytes = this.answers!.restate(answered, r.status, r.description)
+    this.answers!.adopt(r, bytes)
+    return bytes
   }
 
   /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */
