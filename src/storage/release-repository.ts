@@ -431,7 +431,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const answersAfter = 'AND (a.namespace, a.name) > (@afterNamespace, @afterName)'
     const byKey = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId AND r.namespace = @namespace AND r.name = @name'
     this.stmts = {
-      history: db.prepare<[string, string, string, string, string], RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY_AT} ORDER BY revision`),
+      history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
       revision: db.prepare<Record<string, string | number>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} AND revision = @revision`),
       // The stored answer alone: a row exists only while it shows the latest revision as it is
       // (migration 011's triggers remove it otherwise), so no join with the release is needed.
@@ -545,7 +545,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const id = releaseKeyString(key)
     const cached = this.#history.hit(id)
     if (cached) return cached
-    const revisions = this.stmts.history.all(...keyArgs(key)).map((row) => rowToRevision(row, this.#defaultsOf))
+    const revisions = this.stmts.history.all(keyParams(key)).map((row) => rowToRevision(row, this.#defaultsOf))
     // An empty history is kept too: a create reads it, and its write extends it.
     if (this.#cacheable) this.#history.put(id, revisions)
     return revisions
