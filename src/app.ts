@@ -83,6 +83,8 @@ const WRITES_PER_TURN_WHILE_READING = 4
  * the commit) stays well under issue 9's 50 ms stall budget even when each write is costly.
  */
 const WRITE_BUDGET_MS = 10
+/** The same right after a connection was accepted (one per turn: see write-pacing.ts). */
+const WRITE_BUDGET_CONNECTING_MS = 2
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -316,7 +318,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   // profile's installs falling due together) is settled a slice per turn while reads (and, while
   // it runs, writes) wait; the health probe never waits. Free when nothing is due. Writes are
   // paced: at most WRITES_PER_TURN, and WRITE_BUDGET_MS of them, start in one turn (see write-pacing.ts).
-  const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING, undefined, { ms: WRITE_BUDGET_MS })
+  const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING, undefined, { ms: WRITE_BUDGET_MS, connectingMs: WRITE_BUDGET_CONNECTING_MS })
+  app.server.on('connection', () => pacer.noteConnection())
   app.addHook('onRequest', (req, _reply, done) => {
     // The URL, not routeOptions: that getter builds an object on every call.
     if (req.url === '/_emulator/health' || req.url.startsWith('/_emulator/health?')) return done()

@@ -69,6 +69,11 @@ export interface Effects {
   prune: number[]
   /** The pending operation this write ends (set by complete()), so no one reads it back to know. */
   ends?: PendingOperation | undefined
+  /**
+   * The inserted revision as the operation started, when it is stored already ended
+   * (completeAtOnce): what the write answers, and what the stored answer is restated from.
+   */
+  startedAs?: Revision | undefined
 }
 
 const noEffects = (): Effects => ({ insert: null, updates: [], purge: false, pending: undefined, prune: [] })
@@ -311,6 +316,32 @@ export function complete(history: Revision[], op: PendingOperation, outcome: Exc
   }
   updates.push({ revision: op.revision, status: 'DEPLOYED', description: rule.successText(target) })
   return { ...done, updates }
+}
+
+/**
+ * A plan whose pending operation falls due the moment it starts (the fast profile: due at `now`,
+ * not read-driven, not stuck), with its completion folded in: the new revision is written once,
+ * in the state complete() would leave it, and no pending operation is stored. The rows, history
+ * and times are those of applying `fx` and then settling it at `now`; only the pending state
+ * in between is never written (nothing could read it: the write's batch commits both or neither).
+ * Null when the operation does not end at once.
+ */
+export function completeAtOnce(history: readonly Revision[], fx: Effects, now: Date): Effects | null {
+  const op = fx.pending
+  const started = fx.insert
+  if (!op || !started || started.revision !== op.revision || op.outcome === 'stick') return null
+  if (op.dueAt === null || op.dueAt.getTime() > now.getTime() || (op.readsLeft ?? 0) > 0) return null
+  const done = complete(afterEffects(history, fx), op, op.outcome)
+  const own = done.updates.find((u) => u.revision === started.revision)
+  return {
+    insert: own ? { ...started, status: own.status, description: own.description } : started,
+    updates: [...fx.updates, ...done.updates.filter((u) => u.revision !== started.revision)],
+    purge: done.purge,
+    pending: null,
+    prune: fx.prune,
+    ends: op,
+    startedAs: started,
+  }
 }
 
 function requireLatest(history: Revision[]): Revision {

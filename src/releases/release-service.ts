@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../clock.js'
 import { InvalidTransitionError, NotFoundError, OperationPendingError } from '../errors.js'
-import { complete, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, UNSCHEDULED, withSchedule, type Effects } from './lifecycle.js'
+import { complete, completeAtOnce, DRY_RUN_DESCRIPTION, planInstall, planRollback, planUninstall, planUpgrade, rollbackTarget, UNSCHEDULED, withSchedule, type Effects } from './lifecycle.js'
 import { validateNamespace, validateReleaseName } from './names.js'
 import type { ChartCatalog, KubeResource, ListCursor, ReleaseFilter, ReleaseRepository, Scheduler } from './ports.js'
 import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
@@ -21,7 +21,20 @@ export interface CreateInput {
   version: string
   values: Values
   dryRun: boolean
+  /** See OneWrite. */
+  oneWrite?: boolean | undefined
 }
+
+/**
+ * `oneWrite`: the caller answers from the revision the operation returns and reads nothing else
+ * back in the write's transaction, so an operation that ends the moment it starts (the fast
+ * profile) may be stored already ended: one write instead of the write and its settling (see
+ * completeAtOnce). The answer still shows the operation as it started (PENDING_*); every read
+ * after it shows the outcome, as it would once the batch settled it. A caller that reads the
+ * release back in the same transaction (the Cloudpods dialect answers from its own rows) leaves
+ * it off, and sees the pending state.
+ */
+export type OneWrite = Pick<CreateInput, 'oneWrite'>
 
 export interface UpgradeInput {
   chartId: string
@@ -31,11 +44,15 @@ export interface UpgradeInput {
   dryRun: boolean
   resetValues: boolean
   reuseValues: boolean
+  /** See OneWrite. */
+  oneWrite?: boolean | undefined
 }
 
 export interface RollbackInput {
   target: number | undefined
   dryRun: boolean
+  /** See OneWrite. */
+  oneWrite?: boolean | undefined
 }
 
 export interface ReleaseServiceDeps {
@@ -89,8 +106,9 @@ export class ReleaseService {
       }
       // Helm's dry-run install skips the name-in-use check and stores nothing.
       if (input.dryRun) return dryRun(planInstall([], cmd))
-      const fx = planInstall(this.settledHistory(key, now), cmd)
-      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('install', key, now, { chart: chart.ref })))
+      const history = this.settledHistory(key, now)
+      const fx = withSchedule(planInstall(history, cmd), this.deps.scheduler.schedule('install', key, now, { chart: chart.ref }))
+      return this.applyAndReturn(key, fx, input.oneWrite ? { history, now } : null)
     })
   }
 
@@ -156,7 +174,8 @@ export class ReleaseService {
         schedule: UNSCHEDULED,
       })
       if (input.dryRun) return dryRun(fx)
-      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('upgrade', key, now, { chart: chart.ref })))
+      const scheduled = withSchedule(fx, this.deps.scheduler.schedule('upgrade', key, now, { chart: chart.ref }))
+      return this.applyAndReturn(key, scheduled, input.oneWrite ? { history, now } : null)
     })
   }
 
@@ -171,7 +190,8 @@ export class ReleaseService {
       }
       const fx = planRollback(history, { target: input.target, now, schedule: UNSCHEDULED })
       const chart = rollbackTarget(history, input.target).chart
-      return this.applyAndReturn(key, withSchedule(fx, this.deps.scheduler.schedule('rollback', key, now, { chart })))
+      const scheduled = withSchedule(fx, this.deps.scheduler.schedule('rollback', key, now, { chart }))
+      return this.applyAndReturn(key, scheduled, input.oneWrite ? { history, now } : null)
     })
   }
 
@@ -334,8 +354,13 @@ export class ReleaseService {
     return repo.history(key)
   }
 
-  private applyAndReturn(key: ReleaseKey, fx: Effects): Revision {
-    this.deps.repo.apply(key, fx)
+  /**
+   * Stores `fx` and returns the revision it started. `planned` (oneWrite): the history `fx` was
+   * planned from, and when: an operation that ends at once is stored ended.
+   */
+  private applyAndReturn(key: ReleaseKey, fx: Effects, planned: { history: Revision[]; now: Date } | null): Revision {
+    const once = planned && completeAtOnce(planned.history, fx, planned.now)
+    this.deps.repo.apply(key, once ?? fx)
     return fx.insert ?? this.deps.repo.latest(key)!
   }
 }

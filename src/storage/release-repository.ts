@@ -441,9 +441,9 @@ export class SqliteReleaseRepository implements ReleaseRepository {
          WHERE a.project_id = @projectId AND a.flavor = @flavor AND a.cluster_id = @clusterId AND a.namespace = @namespace AND a.name = @name`),
       latest: db.prepare<Record<string, string>, LatestRow>(`SELECT ${whole} ${latestJoin} ${answerJoin} WHERE ${byKey}`),
       latestRevisionNumber: db.prepare<Record<string, string>, number>(`SELECT latest_revision FROM releases WHERE ${KEY}`).pluck(),
-      keepAnswer: db.prepare(`
+      keepAnswer: db.prepare<[string, string, string, string, string, number, string, string, Buffer, string]>(`
         INSERT INTO release_answers (project_id, flavor, cluster_id, namespace, name, revision, status, description, answer, answer_format)
-        VALUES (@projectId, @flavor, @clusterId, @namespace, @name, @revision, @status, @description, @answer, @answerFormat)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET revision = excluded.revision, status = excluded.status, description = excluded.description,
           answer = excluded.answer, answer_format = excluded.answer_format`),
       dropAnswer: db.prepare(`DELETE FROM release_answers WHERE ${KEY}`),
@@ -829,7 +829,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       for (const u of fx.updates) this.stmts.updateRevision.run(u.status, u.description, ...at, u.revision)
       for (const revision of fx.prune) this.stmts.deleteRevision.run({ ...k, revision })
       if (fx.prune.length > 0) this.#chartValues.sweep()
-      if (fx.pending === null) this.stmts.clearPending.run(...at)
+      // A release's first revision makes it new: it has no pending operation to clear.
+      if (fx.pending === null && fx.insert?.revision !== 1) this.stmts.clearPending.run(...at)
       else if (fx.pending) {
         const p = fx.pending
         const dueAt = p.dueAt ? p.dueAt.getTime() : null
@@ -878,38 +879,50 @@ export class SqliteReleaseRepository implements ReleaseRepository {
    */
   #keepAnswer(key: ReleaseKey, fx: Effects, known: Revision | undefined, kept: KeptAnswer | undefined): void {
     if (fx.purge || !this.answers) return
-    const k = keyParams(key)
     let latest = fx.insert ?? known
     if (!latest) {
+      const k = keyParams(key)
       const number = fx.updates.length === 0 ? undefined : this.stmts.latestRevisionNumber.get(k)
       const update = fx.updates.find((u) => u.revision === number)
       if (!update) return
       // A state change of the latest revision (settling): its kept answer restated, no values merged.
       if (kept && kept.revision === update.revision && kept.answer_format === this.answers.format) {
         const answer = this.answers.restate(kept.answer, update.status, update.description)
-        this.stmts.keepAnswer.run({ ...k, revision: update.revision, status: update.status, description: update.description, answer, answerFormat: kept.answer_format })
+        this.stmts.keepAnswer.run(...keyArgs(key), update.revision, update.status, update.description, answer, kept.answer_format)
         return
       }
       const row = this.stmts.latest.get(k)
-      if (row) this.#storeAnswer(k, rowToRevision(row, this.#defaultsOf))
+      if (row) this.#storeAnswer(key, rowToRevision(row, this.#defaultsOf))
       return
     }
     const update = fx.updates.find((u) => u.revision === latest!.revision)
     if (update) latest = withStatus(latest, update.status, update.description)
     else if (!fx.insert) return
-    this.#storeAnswer(k, latest)
+    this.#storeAnswer(key, latest, fx.insert ? fx.startedAs : undefined)
   }
 
-  #storeAnswer(k: Record<string, string>, r: Revision): void {
+  /**
+   * `startedAs`: `r` as the write answers it (an operation stored already ended): rendered once,
+   * for that answer, and restated to `r`'s state for the stored one.
+   */
+  #storeAnswer(key: ReleaseKey, r: Revision, startedAs?: Revision): void {
     // Chart defaults over the limit make an answer over it: not serialized just to be dropped
     // (a settle of 30 such releases would merge and serialize megabytes in one turn).
     const tooBig = r.defaultsRef !== undefined && this.#defaultsBytes(r.defaultsRef) > KEPT_ANSWER_MAX
-    const rendered = tooBig ? null : this.answers!.render(r)
+    const rendered = tooBig ? null : startedAs ? this.#restated(startedAs, r) : this.answers!.render(r)
     if (rendered !== null && rendered.length <= KEPT_ANSWER_MAX) {
-      this.stmts.keepAnswer.run({ ...k, revision: r.revision, status: r.status, description: r.description, answer: rendered, answerFormat: this.answers!.format })
+      this.stmts.keepAnswer.run(...keyArgs(key), r.revision, r.status, r.description, rendered, this.answers!.format)
     } else {
-      this.stmts.dropAnswer.run(k)
+      this.stmts.dropAnswer.run(keyParams(key))
     }
+  }
+
+  #restated(startedAs: Revision, r: Revision): Buffer | null {
+    const answered = this.answers!.render(startedAs)
+    if (answered === null) return null
+    const bytes = this.answers!.restate(answered, r.status, r.description)
+    this.answers!.adopt(r, bytes)
+    return bytes
   }
 
   /** Drops every cached answer (a lost write batch; a write whose reach is a whole scope). */

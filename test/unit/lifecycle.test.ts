@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { complete, MAX_HISTORY, planInstall, planRollback, planUninstall, planUpgrade, type Effects, type Schedule } from '../../src/releases/lifecycle.js'
+import { complete, completeAtOnce, MAX_HISTORY, planInstall, planRollback, planUninstall, planUpgrade, type Effects, type Schedule } from '../../src/releases/lifecycle.js'
 import type { PendingOperation, ReleaseKey, Revision } from '../../src/releases/release.js'
 import { AlreadyExistsError, OperationPendingError, ValidationError } from '../../src/errors.js'
 
@@ -160,5 +160,48 @@ describe('history cap', () => {
     expect(h).toHaveLength(MAX_HISTORY)
     expect(h.at(-1)!.revision).toBe(16)
     expect(h.filter((r) => r.status === 'DEPLOYED').map((r) => r.revision)).toEqual([6])
+  })
+})
+
+describe('completeAtOnce (an operation that ends the moment it starts, written once)', () => {
+  const at0: Schedule = { dueAt: t0, outcome: 'succeed', failureReason: null }
+  /** The two-step path: the plan applied, then its completion applied to what it left. */
+  const twoStep = (h: Revision[], fx: Effects) => {
+    const started = apply(h, fx)
+    return apply(started, complete(started, fx.pending!, fx.pending!.outcome as 'succeed' | 'fail' | 'unknown'))
+  }
+  const outcomes = ['succeed', 'fail', 'unknown'] as const
+
+  it.each(outcomes)('leaves the history of the two-step path: install, upgrades past the history cap, rollback (outcome %s)', (outcome) => {
+    const s: Schedule = { ...at0, outcome, failureReason: outcome === 'succeed' ? null : 'boom' }
+    const check = (h: Revision[], fx: Effects): Revision[] => {
+      const once = completeAtOnce(h, fx, t0)!
+      expect(once.pending).toBeNull()
+      expect(once.ends).toEqual(fx.pending)
+      const expected = twoStep(h, fx)
+      expect(apply(h, once)).toEqual(expected)
+      return expected
+    }
+    check([], planInstall([], { key, chart, config: { a: 1 }, values: { a: 1 }, now: t0, schedule: s }))
+    let h = deployed()
+    for (let i = 0; i < 12; i++) {
+      const last = i === 11
+      const fx = planUpgrade(h, { chart, config: { i }, values: { i }, now: now(i), schedule: last ? s : at0 })
+      if (i > MAX_HISTORY) expect(fx.prune.length).toBeGreaterThan(0)
+      const next = check(h, fx)
+      if (!last) h = next
+    }
+    check(h, planRollback(h, { target: undefined, now: now(20), schedule: s }))
+    check(h, planRollback(h, { target: 3, now: now(20), schedule: s }))
+  })
+
+  it('leaves an operation that does not end at once to the two-step path', () => {
+    const plan = (schedule: Schedule) => planInstall([], { key, chart, config: {}, values: {}, now: t0, schedule })
+    expect(completeAtOnce([], plan(soon), t0)).toBeNull()
+    expect(completeAtOnce([], plan({ ...at0, outcome: 'stick' }), t0)).toBeNull()
+    expect(completeAtOnce([], plan({ dueAt: null, outcome: 'succeed', failureReason: null, afterReads: 2 }), t0)).toBeNull()
+    expect(completeAtOnce([], plan({ dueAt: null, outcome: 'succeed', failureReason: null }), t0)).toBeNull()
+    // Uninstall inserts no revision: its answer is read back after the write.
+    expect(completeAtOnce(deployed(), planUninstall(deployed(), null, { now: t0, schedule: at0 }), t0)).toBeNull()
   })
 })

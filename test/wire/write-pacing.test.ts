@@ -69,6 +69,33 @@ describe('write pacing', () => {
     expect(started).toEqual(Array.from({ length: 30 }, (_, i) => i))
   })
 
+  it('spends the shorter connecting budget in a turn that accepted a connection and the next, then the whole budget again', () => {
+    const turns: Array<() => void> = []
+    let now = 0
+    const pacer = new WritePacer(32, 32, (fn) => turns.push(fn), { ms: 10, connectingMs: 2, now: () => now })
+    const started: number[] = []
+    const write = (i: number) => () => {
+      started.push(i)
+      now += 1
+    }
+    // Node 20 accepts one connection per turn: this turn's writes stop at 2 ms, so the loop comes
+    // back for the next connection waiting.
+    pacer.noteConnection()
+    for (let i = 0; i < 40; i++) pacer.admit(write(i))
+    expect(started).toHaveLength(2)
+    const grows = () => {
+      const before = started.length
+      turns.shift()!()
+      return started.length - before
+    }
+    // The turn after a connection: what 2 ms fits at the cost measured (~1 ms a write, first guessed lower).
+    expect(grows()).toBeLessThanOrEqual(3)
+    // No connection for a whole turn: what 10 ms fits.
+    expect(grows()).toBeGreaterThanOrEqual(8)
+    pacer.noteConnection()
+    expect(grows()).toBeLessThanOrEqual(2)
+  })
+
   it('holds every write while held, and starts them in order once released', () => {
     const turns: Array<() => void> = []
     const pacer = new WritePacer(4, 4, (fn) => turns.push(fn))

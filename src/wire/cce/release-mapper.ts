@@ -36,14 +36,59 @@ export const releaseAnswers = {
   adoptList: (list: readonly Revision[], items: readonly Buffer[]): void => {
     listBytes.set(list, joinAnswers(items))
   },
-  /** Parsing keeps the keys' order and every value, so the bytes are mapRevision's for that state. */
-  restate: (bytes: Buffer, status: ReleaseStatus, description: string): Buffer => {
-    const resp = JSON.parse(bytes.toString('utf8')) as ReleaseResp
-    resp.description = description
-    resp.status = status
-    resp.status_description = description
-    return Buffer.from(JSON.stringify(resp))
-  },
+  restate: (bytes: Buffer, status: ReleaseStatus, description: string): Buffer => spliced(bytes, status, description) ?? reparsed(bytes, status, description),
+}
+
+const DESCRIPTION = Buffer.from(',"description":')
+const STATUS = Buffer.from(',"status":')
+const STATUS_DESCRIPTION = Buffer.from(',"status_description":')
+
+/**
+ * The three state fields replaced in place: a create's answer and its stored answer differ only
+ * there, and parsing the rest (values above all) again cost as much as serializing it. The keys
+ * are mapRevision's, in its order, and a quote inside a JSON string is always escaped, so the
+ * first `,"description":` is the key; null if the bytes are not laid out so.
+ */
+function spliced(bytes: Buffer, status: ReleaseStatus, description: string): Buffer | null {
+  const d = bytes.indexOf(DESCRIPTION)
+  if (d < 0) return null
+  const dEnd = stringEnd(bytes, d + DESCRIPTION.length)
+  const s = dEnd < 0 ? -1 : bytes.indexOf(STATUS, dEnd)
+  if (s < 0) return null
+  const sEnd = stringEnd(bytes, s + STATUS.length)
+  if (sEnd < 0 || bytes.compare(STATUS_DESCRIPTION, 0, STATUS_DESCRIPTION.length, sEnd, sEnd + STATUS_DESCRIPTION.length) !== 0) return null
+  const sdEnd = stringEnd(bytes, sEnd + STATUS_DESCRIPTION.length)
+  if (sdEnd < 0) return null
+  const text = Buffer.from(JSON.stringify(description))
+  return Buffer.concat([
+    bytes.subarray(0, d + DESCRIPTION.length),
+    text,
+    bytes.subarray(dEnd, s + STATUS.length),
+    Buffer.from(JSON.stringify(status)),
+    STATUS_DESCRIPTION,
+    text,
+    bytes.subarray(sdEnd),
+  ])
+}
+
+/** The index after the JSON string opening at `start`, or -1. UTF-8 never has a quote or backslash inside a character. */
+function stringEnd(bytes: Buffer, start: number): number {
+  if (bytes[start] !== 0x22) return -1
+  for (let i = start + 1; i < bytes.length; i++) {
+    const b = bytes[i]
+    if (b === 0x5c) i++
+    else if (b === 0x22) return i + 1
+  }
+  return -1
+}
+
+/** Parsing keeps the keys' order and every value, so the bytes are mapRevision's for that state. */
+function reparsed(bytes: Buffer, status: ReleaseStatus, description: string): Buffer {
+  const resp = JSON.parse(bytes.toString('utf8')) as ReleaseResp
+  resp.description = description
+  resp.status = status
+  resp.status_description = description
+  return Buffer.from(JSON.stringify(resp))
 }
 
 /** What Fastify sends as the type of a serialized JSON answer. */

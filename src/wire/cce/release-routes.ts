@@ -87,7 +87,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
       const p = params(b.parameters)
       const created = releases.create(
         { projectId: req.projectId, flavor, clusterId: req.params.cluster_id },
-        { name: b.name, namespace: b.namespace, chartId: b.chart_id, version: b.version, values: valuesOf(b.values), dryRun: flag(p.dry_run) },
+        { name: b.name, namespace: b.namespace, chartId: b.chart_id, version: b.version, values: valuesOf(b.values), dryRun: flag(p.dry_run), oneWrite: true },
       )
       return sendBytes(reply.code(201), releaseBytes(created))
     },
@@ -143,13 +143,14 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<ReleaseRoutesOptions> = as
       if (!action) throw badAction()
       const updated =
         action === 'rollback'
-          ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run) })
+          ? releases.rollback(key, { target: p.release_version ?? undefined, dryRun: flag(p.dry_run), oneWrite: true })
           : releases.upgrade(key, {
               chartId: b.chart_id,
               values: valuesOf(b.values),
               dryRun: flag(p.dry_run),
               resetValues: flag(p.reset_values),
               reuseValues: flag(p.replace),
+              oneWrite: true,
             })
       return answer(reply, updated, wantsResources(req.query))
     },
