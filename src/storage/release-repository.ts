@@ -458,20 +458,20 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     // pass, so answers are joined in the items' order; #joinedPage checks that order (an ORDER BY
     // inside the aggregates sorted again: +35% a page).
     const joinedPage = (where: string) => db.prepare<Record<string, string | number>, JoinedRow>(`
-      SELECT count(*) AS n, json_group_array(json_array(a.namespace, a.name, a.revision, a.status, a.description)) AS items,
-             CAST(@open || group_concat(a.answer, @separator) || @close AS BLOB) AS answer
+      SELECT count(*) AS n, json_group_array(json_array(page.namespace, page.name, page.revision, page.status, page.description)) AS items,
+             CAST(@open || group_concat(page.answer, @separator) || @close AS BLOB) AS answer
         FROM (SELECT a.namespace, a.name, a.revision, a.status, a.description, a.answer FROM release_answers a
-               WHERE ${inAnswerScope} ${where} AND a.answer_format = @format ORDER BY a.namespace, a.name LIMIT @limit) a`)
+               WHERE ${inAnswerScope} ${where} AND a.answer_format = @format ORDER BY a.namespace, a.name LIMIT @limit) page`)
     const byKey = 'r.project_id = @projectId AND r.flavor = @flavor AND r.cluster_id = @clusterId AND r.namespace = @namespace AND r.name = @name'
     this.stmts = {
       history: db.prepare<Record<string, string>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} ORDER BY revision`),
       revision: db.prepare<Record<string, string | number>, RevisionRow>(`SELECT * FROM release_revisions WHERE ${KEY} AND revision = @revision`),
       // The stored answer alone: a row exists only while it shows the latest revision as it is
       // (migration 011's triggers remove it otherwise), so no join with the release is needed.
-      latestListed: db.prepare<Record<string, string>, ListedRow>(`
-        SELECT a.namespace, a.name, a.revision AS latest_revision, a.revision, a.status, a.description, a.answer, a.answer_format
-          FROM release_answers a
-         WHERE a.project_id = @projectId AND a.flavor = @flavor AND a.cluster_id = @clusterId AND a.namespace = @namespace AND a.name = @name`),
+      // Positional, as an array, in today's format only: a show of a release not in memory is
+      // this lookup (~11 µs in a scratch loop at 100,000 releases, against ~14 µs by name as an object).
+      latestAnswer: db.prepare<[string, string, string, string, string, string], [number, ReleaseStatus, string, Buffer]>(`
+        SELECT revision, status, description, answer FROM release_answers a WHERE ${KEY_AT} AND answer_format = ?`).raw(),
       latest: db.prepare<Record<string, string>, LatestRow>(`SELECT ${whole} ${latestJoin} ${answerJoin} WHERE ${byKey}`),
       latestRevisionNumber: db.prepare<Record<string, string>, number>(`SELECT latest_revision FROM releases WHERE ${KEY}`).pluck(),
       keepAnswer: db.prepare(`
@@ -594,11 +594,14 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     if (cached !== undefined) return cached
     // As a list item when its answer is kept: a show of a release not in memory reads one row of
     // release_answers; else (no answer kept, or no such release) the whole latest revision.
-    const params = keyParams(key)
-    const listed = this.answers ? this.stmts.latestListed.get(params) : undefined
-    let revision = listed ? this.#listedRevision({ ...params }, listed) : null
-    if (!revision) {
-      const row = this.stmts.latest.get(params)
+    const answer = this.answers ? this.stmts.latestAnswer.get(...keyArgs(key), this.answers.format) : undefined
+    let revision: Revision | null = null
+    if (answer) {
+      const [number, status, description, bytes] = answer
+      revision = new ListedRevision(keyParams(key), number, status, description, this.#loadRevision)
+      this.answers!.adopt(revision, bytes)
+    } else {
+      const row = this.stmts.latest.get(keyParams(key))
       revision = row ? this.#fromLatest(row) : null
     }
     if (this.#cacheable) this.#latest.put(id, revision)
