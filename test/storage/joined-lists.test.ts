@@ -72,4 +72,25 @@ describe('lists joined by SQLite', () => {
     expect(second.map((r) => r.key.name)).toEqual(['d', 'e'])
     expect(joined.get(second)).toBe('["ns/d@1:PENDING_INSTALL","ns/e@1:PENDING_INSTALL"]')
   })
+
+  it('item fields holding the separator (NUL) or empty ones never shift the items: such a list is read by rows', () => {
+    const { codec, joined, answerOf } = recordingCodec()
+    const repo = new SqliteReleaseRepository(openDatabase(':memory:'), undefined, codec)
+    const withDescription = (k: ReleaseKey, description: string) => {
+      const fx = install(k)
+      return { ...fx, insert: { ...fx.insert!, description } }
+    }
+    repo.apply(keyOf('ns', 'a'), withDescription(keyOf('ns', 'a'), ''))
+    repo.apply(keyOf('ns', 'b'), withDescription(keyOf('ns', 'b'), 'x\0y'))
+    repo.apply(keyOf('ns', 'c'), install(keyOf('ns', 'c')))
+    const fresh = new SqliteReleaseRepository((repo as unknown as { db: ReturnType<typeof openDatabase> }).db, undefined, codec)
+    const list = fresh.listUpTo(scope, { namespace: 'ns' }, 100)!
+    expect(list.map((r) => [r.key.name, r.description])).toEqual([['a', ''], ['b', 'x\0y'], ['c', list[2]!.description]])
+    expect(joined.has(list)).toBe(false)
+    // Without the NUL, an empty description joins and splits back in place.
+    fresh.apply(keyOf('ns', 'b'), { ...install(keyOf('ns', 'b')), insert: null, updates: [{ revision: 1, status: 'DEPLOYED', description: 'ok' }], prune: [], pending: null })
+    const after = fresh.listUpTo(scope, { namespace: 'ns' }, 100)!
+    expect(after.map((r) => [r.key.name, r.description])).toEqual([['a', ''], ['b', 'ok'], ['c', list[2]!.description]])
+    expect(joined.get(after)).toBe(`[${after.map(answerOf).join(',')}]`)
+  })
 })
