@@ -249,11 +249,15 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
     const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
     const listLua = randomLua('list.lua', `"?namespace=ns-" .. math.random(0, ${NS - 1})`)
     const showLua = randomLua('show.lua', `(function() local i = math.random(0, ${RELEASES - 1}); return "/namespace/ns-" .. (i % ${NS}) .. "/releases/r-" .. i end)()`)
+    // The scripts get a path, not a URL: wrk sends what request() returns as the request target,
+    // and an absolute-form target (http://host/...) made every random request parse a URL that
+    // the hot show and the bare server never did.
+    const pathOf = (url) => new URL(url).pathname
     const runs = new Map()
     const add = (k, r) => runs.set(k, [...(runs.get(k) ?? []), r])
     for (let round = 0; round < ROUNDS; round++) {
       add('bare list', await wrk(`${bare.url}/b/list100`))
-      add('list', await wrk(base, { script: listLua, args: [base] }))
+      add('list', await wrk(base, { script: listLua, args: [pathOf(base)] }))
       // The same, with a writer upgrading a release of a random listed namespace every 20 ms.
       let writing = true
       const writer = (async () => {
@@ -263,12 +267,12 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
           await new Promise((r) => setTimeout(r, 20))
         }
       })()
-      add('list after writes', await wrk(base, { script: listLua, args: [base] }))
+      add('list after writes', await wrk(base, { script: listLua, args: [pathOf(base)] }))
       writing = false
       await writer
       add('bare show', await wrk(`${bare.url}/b/show`))
       add('hot show', await wrk(item('ns-7', 'r-7')))
-      add('random show', await wrk(`${s.url}/cce/cam/v3/clusters/bench`, { script: showLua, args: [`${s.url}/cce/cam/v3/clusters/bench`] }))
+      add('random show', await wrk(`${s.url}/cce/cam/v3/clusters/bench`, { script: showLua, args: ['/cce/cam/v3/clusters/bench'] }))
     }
     report('list of 100 (random namespace)', med(runs.get('list')), med(runs.get('bare list')), 'p99 < 5 ms')
     report('  … while a writer upgrades every 20 ms', med(runs.get('list after writes')), med(runs.get('bare list')), 'p99 < 5 ms')

@@ -8,7 +8,10 @@ import { openDatabase } from '../../src/storage/db.js'
 import { SqliteReleaseRepository } from '../../src/storage/release-repository.js'
 
 const plan = (db: ReturnType<typeof openDatabase>, sql: string): string =>
-  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], m[1] === 'limit' || m[1] === 'now' ? 1 : 'x']))) as Array<{ detail: string }>)
+  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(
+    // Positional statements (the hot ones) take one value per `?`.
+    sql.includes('@') ? Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], m[1] === 'limit' || m[1] === 'now' ? 1 : 'x'])) : [...sql.matchAll(/\?/g)].map(() => 'x'),
+  ) as Array<{ detail: string }>)
     .map((r) => r.detail)
     .join(' | ')
 
@@ -19,10 +22,10 @@ describe('query plans', () => {
     const stmts = (repo as unknown as { stmts: Record<string, unknown> }).stmts
     const sources: Array<[string, string]> = []
     for (const [name, s] of Object.entries(stmts)) {
-      if (['listHead', 'listPage', 'listCount', 'answersPage', 'countRange'].includes(name)) for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
-      else if (['latest', 'latestListed', 'latestRevisionNumber', 'revision', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
+      if (['listHead', 'listPage', 'listCount', 'answersPage', 'joinedPage', 'countRange'].includes(name)) for (const [shape, st] of Object.entries(s as Record<string, { source: string }>)) sources.push([`${name}.${shape}`, st.source])
+      else if (['latest', 'latestAnswer', 'latestRevisionNumber', 'revision', 'history', 'due', 'pendingWork', 'pending'].includes(name)) sources.push([name, (s as { source: string }).source])
     }
-    expect(sources).toHaveLength(22)
+    expect(sources).toHaveLength(24)
     for (const [name, sql] of sources) {
       const p = plan(db, sql)
       expect(p, `${name}: ${p}`).not.toMatch(/SCAN (r|v|a|releases|release_revisions|release_answers|pending_operations)\b(?! USING)/)
@@ -31,12 +34,12 @@ describe('query plans', () => {
     // The chart filter's head goes through the chart index (few releases run one chart).
     expect(plan(db, (stmts.listHead as Record<string, { source: string }>).chart!.source)).toMatch(/release_revisions_chart/)
     // Unfiltered and namespace lists read the key (a covering index) and the stored answers, no revision.
-    for (const [name, sql] of sources.filter(([n]) => /^list(Head|Page)\.(all|namespace)$/.test(n) || n === 'latestListed')) {
+    for (const [name, sql] of sources.filter(([n]) => /^(list(Head|Page)|joinedPage)\.(all|namespace)$/.test(n) || n === 'latestAnswer')) {
       expect(plan(db, sql), name).toMatch(/SEARCH a USING PRIMARY KEY/)
       expect(sql, name).not.toMatch(/release_revisions/)
     }
     // A show of a release not in memory reads its stored answer alone (011's triggers keep it current).
-    expect(plan(db, (stmts.latestListed as { source: string }).source)).toMatch(/^SEARCH a USING PRIMARY KEY \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name=\?\)$/)
+    expect(plan(db, (stmts.latestAnswer as { source: string }).source)).toMatch(/^SEARCH a USING PRIMARY KEY \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name=\?\)$/)
     // Whether a list is too long to answer whole is counted on the key alone.
     for (const shape of ['all', 'namespace']) expect(plan(db, (stmts.listCount as Record<string, { source: string }>)[shape]!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1/)
     // Unfiltered and namespace pages read one range of release_answers in key order, counted on the
@@ -44,6 +47,10 @@ describe('query plans', () => {
     const shapes = (name: string) => stmts[name] as Record<string, { source: string }>
     expect(plan(db, shapes('answersPage').all!.source)).toBe('SEARCH a USING PRIMARY KEY (project_id=? AND flavor=? AND cluster_id=? AND (namespace,name)>(?,?))')
     expect(plan(db, shapes('answersPage').namespace!.source)).toBe('SEARCH a USING PRIMARY KEY (project_id=? AND flavor=? AND cluster_id=? AND namespace=? AND name>?)')
+    // Joined by SQLite as read: the same ranges, in key order without a sort (#joinedPage relies on it).
+    expect(plan(db, shapes('joinedPage').all!.source)).toMatch(/SEARCH a USING PRIMARY KEY \(project_id=\? AND flavor=\? AND cluster_id=\? AND \(namespace,name\)>\(\?,\?\)\)/)
+    expect(plan(db, shapes('joinedPage').namespace!.source)).toMatch(/SEARCH a USING PRIMARY KEY \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name>\?\)/)
+    for (const shape of ['all', 'namespace']) expect(plan(db, shapes('joinedPage')[shape]!.source), shape).not.toMatch(/TEMP B-TREE/)
     expect(plan(db, shapes('countRange').all!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND \(namespace,name\)>\(\?,\?\) AND \(namespace,name\)<\(\?,\?\)\)/)
     expect(plan(db, shapes('countRange').namespace!.source)).toMatch(/USING COVERING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name>\? AND name<\?\)/)
     for (const shape of ['namespace', 'both']) expect(plan(db, shapes('listPage')[shape]!.source), shape).toMatch(/^SEARCH r USING INDEX sqlite_autoindex_releases_1 \(project_id=\? AND flavor=\? AND cluster_id=\? AND namespace=\? AND name>\?\)/)

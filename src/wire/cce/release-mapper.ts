@@ -36,6 +36,11 @@ export const releaseAnswers = {
   adoptList: (list: readonly Revision[], items: readonly Buffer[]): void => {
     listBytes.set(list, joinAnswers(items))
   },
+  /** What joinAnswers puts around and between items (the repository joins stored answers the same way). */
+  joints: { open: '[', separator: ',', close: ']' },
+  adoptJoinedList: (list: readonly Revision[], bytes: Buffer): void => {
+    listBytes.set(list, bytes)
+  },
   restate: (bytes: Buffer, status: ReleaseStatus, description: string): Buffer => spliced(bytes, status, description) ?? reparsed(bytes, status, description),
 }
 
