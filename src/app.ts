@@ -85,6 +85,8 @@ const WRITES_PER_TURN_WHILE_READING = 4
 const WRITE_BUDGET_MS = 10
 /** The same right after a connection was accepted (one per turn: see write-pacing.ts). */
 const WRITE_BUDGET_CONNECTING_MS = 2
+/** Releases an API reset removes per turn: ~20 µs each with their revisions, answers and pending work. */
+const RESET_SLICE = 250
 
 export interface AppDeps {
   config: EmulatorConfig
@@ -293,7 +295,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       clusterId: (ref) => clusters.findCluster(ref)?.id,
     },
   })
-  control.registerResetter('releases', (scope) => repo.deleteWhere(scope))
+  control.registerResetter('releases', (scope) => repo.deleteWhere(scope), (scope) => repo.deleteGradually(scope, RESET_SLICE))
   // Charts belong to a project and flavour, not to a cluster or namespace. Uploads go; preloaded
   // charts stay, and come back as loaded if a test deleted or re-uploaded them.
   control.registerResetter('charts', (scope) => {

@@ -49,6 +49,12 @@ export interface ResetResult {
 
 /** A store the control plane can empty: returns how many items it removed in the scope. */
 export type Resetter = (scope: ResetScope) => number
+/**
+ * A store whose reset may be large: answers a step that removes one slice of the scope and says
+ * how many, 0 once done. The API's reset runs one step per turn, so other clients are served in
+ * between (see resetGradually).
+ */
+export type GradualResetter = (scope: ResetScope) => () => number
 
 /** The wire-neutral shape of one operation's progression. */
 export type OperationSetting =
@@ -109,7 +115,7 @@ export class ControlPlane {
   readonly journal: Journal
   readonly seed: number
   readonly #deps: ControlPlaneDeps
-  readonly #resetters = new Map<string, Resetter>()
+  readonly #resetters = new Map<string, { all: Resetter; gradual: GradualResetter | undefined }>()
   readonly #checks = new Map<string, () => boolean>()
   #startLifecycle: Pick<LifecycleSettings, 'profile' | 'profileName'>
 
@@ -127,9 +133,9 @@ export class ControlPlane {
     this.#startLifecycle = { profile, profileName }
   }
 
-  /** Lets a store (releases, charts…) take part in resets. */
-  registerResetter(name: string, fn: Resetter): void {
-    this.#resetters.set(name, fn)
+  /** Lets a store (releases, charts…) take part in resets; `gradual` for one whose scope may be large. */
+  registerResetter(name: string, fn: Resetter, gradual?: GradualResetter): void {
+    this.#resetters.set(name, { all: fn, gradual })
   }
 
   /** Adds a readiness check; /_emulator/health answers 503 until every check passes. */
@@ -153,12 +159,42 @@ export class ControlPlane {
     return (Date.now() - this.#deps.startedAt) / 1000
   }
 
+  /** Everything at once: the in-process API's reset (a test's own process waits for it anyway). */
   reset(scope: ResetScope = {}): ResetResult {
-    const scoped = Object.values(scope).some((v) => v !== undefined)
     const deleted: Record<string, number> = {}
     for (const one of this.#storeScopes(scope)) {
-      for (const [name, fn] of this.#resetters) deleted[name] = (deleted[name] ?? 0) + fn(one)
+      for (const [name, { all }] of this.#resetters) deleted[name] = (deleted[name] ?? 0) + all(one)
     }
+    return this.#finishReset(scope, deleted)
+  }
+
+  /**
+   * The same, with large stores emptied one slice per turn of the event loop (`pause` between
+   * slices): the API's reset, which other clients of a shared emulator must not wait for. What
+   * existed when it started is gone when it answers; what was made meanwhile is kept.
+   */
+  async resetGradually(scope: ResetScope = {}, pause: () => Promise<void> = nextTurn): Promise<ResetResult> {
+    const stores = this.#storeScopes(scope)
+    const deleted: Record<string, number> = {}
+    for (const one of stores) {
+      for (const [name, { all, gradual }] of this.#resetters) {
+        if (!gradual) {
+          deleted[name] = (deleted[name] ?? 0) + all(one)
+          continue
+        }
+        const step = gradual(one)
+        for (let n = step(); n > 0; n = step()) {
+          deleted[name] = (deleted[name] ?? 0) + n
+          await pause()
+        }
+        deleted[name] ??= 0
+      }
+    }
+    return this.#finishReset(scope, deleted)
+  }
+
+  #finishReset(scope: ResetScope, deleted: Record<string, number>): ResetResult {
+    const scoped = Object.values(scope).some((v) => v !== undefined)
     if ((deleted.releases ?? 0) >= RELEASE_MEMORY_AFTER) returnMemorySoon()
     if (scoped) return { scoped, deleted, journal_cleared: 0, faults_restored: false, lifecycle_restored: false }
     // Everything: start-up faults and profile, fresh seeded randomness so the next test repeats.
@@ -273,3 +309,5 @@ function toStep(s: OperationSettingInput, op: Operation): Step {
   if (!Number.isInteger(jitter) || jitter < 0) throw new ValidationError('jitter_ms must be a non-negative integer', `operations.${op}.jitter_ms`)
   return { ms, jitterMs: jitter }
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))

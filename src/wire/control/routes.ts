@@ -113,7 +113,7 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
         if (typeof merged.dialect === 'string' && typeof merged.flavor === 'string') checkResetDialect({ dialect: merged.dialect, flavor: merged.flavor })
       },
     },
-    async (req) => control.reset(toScope({ ...req.query, ...(req.body ?? {}) })),
+    async (req) => control.resetGradually(toScope({ ...req.query, ...(req.body ?? {}) })),
   )
 
   app.get('/clock', { schema: schema('Emulator time and how far it has been advanced', 'EmulatorClock', { response: { 200: ClockSchema } }) }, async () =>
