@@ -35,16 +35,18 @@ const common = {
 /**
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
  * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
- * the emulator never sets, and for --host localhost) and the YAML parser (Cloudpods repo indexes).
+ * the emulator never sets, and for --host localhost) and v8 (heap figures), the YAML parser
+ * (Cloudpods repo indexes) and busboy (multipart chart uploads).
  * Each import gets a stand-in whose properties load the real module when first read, so a module
  * that does use one at load time simply loads it then.
- *   - built-ins: a Proxy, so every property the running Node version has is there (only for
- *     CommonJS importers: esbuild's ES-module interop lists an import's keys, which loads it);
+ *   - built-ins: a Proxy, so every property the running Node version has is there; its keys,
+ *     which esbuild's ES-module interop lists, are the building Node's;
  *   - packages: the property names the bundled version exports, read here at build time
- *     (__esModule copied as a value: esbuild's interop reads it at import).
+ *     (__esModule copied as a value: esbuild's interop reads it at import); a package exporting
+ *     a function (busboy's constructor) gets a function that calls or constructs the real one.
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns']
-const LAZY_PACKAGES = ['yaml']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8']
+const LAZY_PACKAGES = ['yaml', '@fastify/busboy']
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
@@ -54,27 +56,59 @@ const lazyModules = {
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => {
       const load = `let real; const load = () => (real ??= require(${JSON.stringify(path)}));`
       if (LAZY_BUILTINS.includes(path)) {
+        // The keys are this Node's, listed without loading the module: esbuild's interop for an
+        // ES-module importer copies them as getters when the importing module initialises.
+        const keys = Object.getOwnPropertyNames(createRequire(import.meta.url)(path))
         return {
           contents: `${load}
+const keys = ${JSON.stringify(keys)};
 module.exports = new Proxy({}, {
   get: (_, key) => load()[key],
   has: (_, key) => key in load(),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d && { ...d, configurable: true } },
+  ownKeys: () => [...keys],
+  getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
 });`,
           loader: 'js',
         }
       }
       const real = createRequire(import.meta.url)(path)
-      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule')
+      const callable = typeof real === 'function'
+      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule' && !(callable && ['length', 'name', 'prototype'].includes(k)))
       return {
         contents: `${load}
-${'__esModule' in real ? `exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
-for (const key of ${JSON.stringify(props)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+${callable ? 'module.exports = function (...args) { return new.target ? Reflect.construct(load(), args) : load().apply(this, args) };' : ''}
+${'__esModule' in real ? `module.exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
+for (const key of ${JSON.stringify(props)}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] });`,
         loader: 'js',
         resolveDir: dist(''),
       }
     })
+  },
+}
+
+/**
+ * Fastify checks the `fastify` range a plugin declares as it registers (@fastify/multipart:
+ * '5.x'), with semver: ~40 modules evaluated at every start (~3 ms) for one comparison. Its
+ * plugin-utils gets semver behind a stand-in that answers a plain version against a major-only
+ * range ('5.x') itself, as semver would, and hands every other question to semver, loaded then.
+ */
+const semverOnFirstUse = {
+  name: 'semver-on-first-use',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, (args) =>
+      args.namespace === 'file' && /[\\/]fastify[\\/]lib[\\/]plugin-utils\.js$/.test(args.importer) ? { path: args.importer, namespace: 'semver-stand-in' } : undefined)
+    b.onLoad({ filter: /.*/, namespace: 'semver-stand-in' }, ({ path }) => ({
+      contents: `let real; const load = () => (real ??= require('semver'));
+const plain = /^(\\d+)\\.\\d+\\.\\d+$/, majorOnly = /^(\\d+)\\.x$/;
+exports.satisfies = (version, range, options) => {
+  const v = typeof version === 'string' && plain.exec(version), r = typeof range === 'string' && majorOnly.exec(range);
+  return v && r ? v[1] === r[1] : load().satisfies(version, range, options);
+};
+exports.gt = (...args) => load().gt(...args);
+exports.coerce = (...args) => load().coerce(...args);`,
+      loader: 'js',
+      resolveDir: dirname(path),
+    }))
   },
 }
 
@@ -225,7 +259,7 @@ await build({
   // of its own, and src/wire/compilers.ts requires them from node_modules only for a schema the
   // table above lacks.
   external: ['@fastify/swagger', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
-  plugins: [lazyModules, sqliteAddon, lazyRouterCompiles, precompiledTable],
+  plugins: [lazyModules, semverOnFirstUse, sqliteAddon, lazyRouterCompiles, precompiledTable],
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,
