@@ -251,6 +251,20 @@ const precompiledTable = {
   },
 }
 
+// A new database gets the latest schema in one step (src/storage/migrations/index.ts): read off
+// one the migrations just built, so it is theirs by construction.
+const schemaSnapshot = await (async () => {
+  const { default: Database } = await import('better-sqlite3')
+  const { migrate, schemaSnapshot: snapshotOf } = await import(dist('storage/migrations/index.js'))
+  const db = new Database(':memory:')
+  try {
+    migrate(db, undefined, undefined)
+    return JSON.stringify(snapshotOf(db))
+  } finally {
+    db.close()
+  }
+})()
+
 await build({
   ...common,
   entryPoints: [dist('cli.js')],
@@ -264,7 +278,7 @@ await build({
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,
   // The sources are ES modules that locate files next to themselves with import.meta.url.
-  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs'), __SCHEMA_SNAPSHOT__: schemaSnapshot },
 })
 
 // src/bin.cts reads the bundle as Latin-1 when it is ASCII (the cheapest decoding): keep it so.
@@ -286,7 +300,7 @@ await build({
   packages: 'external',
   plugins: [precompiledTable],
   // As the CLI bundle: code that finds a worker script beside itself finds the bundled one (dist/).
-  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs'), __SCHEMA_SNAPSHOT__: schemaSnapshot },
 })
 rmSync(dist('types-cjs'), { recursive: true, force: true })
 for (const file of readdirSync(dist(''), { recursive: true })) {
