@@ -45,7 +45,13 @@ const common = {
  *     (__esModule copied as a value: esbuild's interop reads it at import); a package exporting
  *     a function (busboy's constructor) gets a function that calls or constructs the real one.
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8', 'node:assert', 'assert']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8', 'node:assert', 'assert', 'node:fs/promises']
+/**
+ * Built-ins whose functions are taken at load time (@fastify/multipart destructures unlink from
+ * fs/promises, which loads readline and more: ~1 ms): reading one of its functions before the
+ * module is loaded gives a function that loads it when called and calls the real one.
+ */
+const FORWARDED_BUILTINS = ['node:fs/promises']
 /**
  * Built-ins called as functions: find-my-way asserts on every route it adds (~0.9 ms to load
  * node:assert for checks that pass). A call with a truthy first argument returns as assert's
@@ -64,12 +70,16 @@ const lazyModules = {
       if (LAZY_BUILTINS.includes(path)) {
         // The keys are this Node's, listed without loading the module: esbuild's interop for an
         // ES-module importer copies them as getters when the importing module initialises.
-        const keys = Object.getOwnPropertyNames(createRequire(import.meta.url)(path))
+        const builtin = createRequire(import.meta.url)(path)
+        const keys = Object.getOwnPropertyNames(builtin)
+        const forwarded = FORWARDED_BUILTINS.includes(path) ? keys.filter((k) => typeof builtin[k] === 'function') : []
         return {
           contents: `${load}
 const keys = ${JSON.stringify(keys)};
+const forwarded = new Set(${JSON.stringify(forwarded)}), forwarders = new Map();
+const forwarder = (key) => { let f = forwarders.get(key); if (!f) forwarders.set(key, (f = function (...args) { return load()[key].apply(this, args) })); return f };
 module.exports = new Proxy(${CALLED_BUILTINS[path] ? '() => {}' : '{}'}, {${CALLED_BUILTINS[path] ? `\n  apply: ${CALLED_BUILTINS[path]},` : ''}
-  get: (_, key) => load()[key],
+  get: (_, key) => (real || !forwarded.has(key) ? load()[key] : forwarder(key)),
   has: (_, key) => key in load(),
   ownKeys: () => [...keys],
   getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
