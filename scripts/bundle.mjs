@@ -35,16 +35,30 @@ const common = {
 /**
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
  * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
- * the emulator never sets, and for --host localhost) and the YAML parser (Cloudpods repo indexes).
+ * the emulator never sets, and for --host localhost), v8 (heap figures) and assert (see
+ * CALLED_BUILTINS), the YAML parser (Cloudpods repo indexes) and busboy (multipart uploads).
  * Each import gets a stand-in whose properties load the real module when first read, so a module
  * that does use one at load time simply loads it then.
- *   - built-ins: a Proxy, so every property the running Node version has is there (only for
- *     CommonJS importers: esbuild's ES-module interop lists an import's keys, which loads it);
+ *   - built-ins: a Proxy, so every property the running Node version has is there; its keys,
+ *     which esbuild's ES-module interop lists, are the building Node's;
  *   - packages: the property names the bundled version exports, read here at build time
- *     (__esModule copied as a value: esbuild's interop reads it at import).
+ *     (__esModule copied as a value: esbuild's interop reads it at import); a package exporting
+ *     a function (busboy's constructor) gets a function that calls or constructs the real one.
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns']
-const LAZY_PACKAGES = ['yaml']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8', 'node:assert', 'assert', 'node:fs/promises']
+/**
+ * Built-ins whose functions are taken at load time (@fastify/multipart destructures unlink from
+ * fs/promises, which loads readline and more: ~1 ms): reading one of its functions before the
+ * module is loaded gives a function that loads it when called and calls the real one.
+ */
+const FORWARDED_BUILTINS = ['node:fs/promises']
+/**
+ * Built-ins called as functions: find-my-way asserts on every route it adds (~0.9 ms to load
+ * node:assert for checks that pass). A call with a truthy first argument returns as assert's
+ * does; any other call is the real assert's.
+ */
+const CALLED_BUILTINS = { 'node:assert': '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))', assert: '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))' }
+const LAZY_PACKAGES = ['yaml', '@fastify/busboy']
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
@@ -54,27 +68,63 @@ const lazyModules = {
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => {
       const load = `let real; const load = () => (real ??= require(${JSON.stringify(path)}));`
       if (LAZY_BUILTINS.includes(path)) {
+        // The keys are this Node's, listed without loading the module: esbuild's interop for an
+        // ES-module importer copies them as getters when the importing module initialises.
+        const builtin = createRequire(import.meta.url)(path)
+        const keys = Object.getOwnPropertyNames(builtin)
+        const forwarded = FORWARDED_BUILTINS.includes(path) ? keys.filter((k) => typeof builtin[k] === 'function') : []
         return {
           contents: `${load}
-module.exports = new Proxy({}, {
-  get: (_, key) => load()[key],
+const keys = ${JSON.stringify(keys)};
+const forwarded = new Set(${JSON.stringify(forwarded)}), forwarders = new Map();
+const forwarder = (key) => { let f = forwarders.get(key); if (!f) forwarders.set(key, (f = function (...args) { return load()[key].apply(this, args) })); return f };
+module.exports = new Proxy(${CALLED_BUILTINS[path] ? '() => {}' : '{}'}, {${CALLED_BUILTINS[path] ? `\n  apply: ${CALLED_BUILTINS[path]},` : ''}
+  get: (_, key) => (real || !forwarded.has(key) ? load()[key] : forwarder(key)),
   has: (_, key) => key in load(),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(load(), key); return d && { ...d, configurable: true } },
+  ownKeys: () => [...keys],
+  getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
 });`,
           loader: 'js',
         }
       }
       const real = createRequire(import.meta.url)(path)
-      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule')
+      const callable = typeof real === 'function'
+      const props = Object.getOwnPropertyNames(real).filter((k) => k !== '__esModule' && !(callable && ['length', 'name', 'prototype'].includes(k)))
       return {
         contents: `${load}
-${'__esModule' in real ? `exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
-for (const key of ${JSON.stringify(props)}) Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });`,
+${callable ? 'module.exports = function (...args) { return new.target ? Reflect.construct(load(), args) : load().apply(this, args) };' : ''}
+${'__esModule' in real ? `module.exports.__esModule = ${JSON.stringify(real.__esModule)};` : ''}
+for (const key of ${JSON.stringify(props)}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] });`,
         loader: 'js',
         resolveDir: dist(''),
       }
     })
+  },
+}
+
+/**
+ * Fastify checks the `fastify` range a plugin declares as it registers (@fastify/multipart:
+ * '5.x'), with semver: ~40 modules evaluated at every start (~3 ms) for one comparison. Its
+ * plugin-utils gets semver behind a stand-in that answers a plain version against a major-only
+ * range ('5.x') itself, as semver would, and hands every other question to semver, loaded then.
+ */
+const semverOnFirstUse = {
+  name: 'semver-on-first-use',
+  setup(b) {
+    b.onResolve({ filter: /^semver$/ }, (args) =>
+      args.namespace === 'file' && /[\\/]fastify[\\/]lib[\\/]plugin-utils\.js$/.test(args.importer) ? { path: args.importer, namespace: 'semver-stand-in' } : undefined)
+    b.onLoad({ filter: /.*/, namespace: 'semver-stand-in' }, ({ path }) => ({
+      contents: `let real; const load = () => (real ??= require('semver'));
+const plain = /^(\\d+)\\.\\d+\\.\\d+$/, majorOnly = /^(\\d+)\\.x$/;
+exports.satisfies = (version, range, options) => {
+  const v = typeof version === 'string' && plain.exec(version), r = typeof range === 'string' && majorOnly.exec(range);
+  return v && r ? v[1] === r[1] : load().satisfies(version, range, options);
+};
+exports.gt = (...args) => load().gt(...args);
+exports.coerce = (...args) => load().coerce(...args);`,
+      loader: 'js',
+      resolveDir: dirname(path),
+    }))
   },
 }
 
@@ -217,6 +267,20 @@ const precompiledTable = {
   },
 }
 
+// A new database gets the latest schema in one step (src/storage/migrations/index.ts): read off
+// one the migrations just built, so it is theirs by construction.
+const schemaSnapshot = await (async () => {
+  const { default: Database } = await import('better-sqlite3')
+  const { migrate, schemaSnapshot: snapshotOf } = await import(dist('storage/migrations/index.js'))
+  const db = new Database(':memory:')
+  try {
+    migrate(db, undefined, undefined)
+    return JSON.stringify(snapshotOf(db))
+  } finally {
+    db.close()
+  }
+})()
+
 await build({
   ...common,
   entryPoints: [dist('cli.js')],
@@ -225,12 +289,12 @@ await build({
   // of its own, and src/wire/compilers.ts requires them from node_modules only for a schema the
   // table above lacks.
   external: ['@fastify/swagger', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
-  plugins: [lazyModules, sqliteAddon, lazyRouterCompiles, precompiledTable],
+  plugins: [lazyModules, semverOnFirstUse, sqliteAddon, lazyRouterCompiles, precompiledTable],
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,
   // The sources are ES modules that locate files next to themselves with import.meta.url.
-  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs'), __SCHEMA_SNAPSHOT__: schemaSnapshot },
 })
 
 // src/bin.cts reads the bundle as Latin-1 when it is ASCII (the cheapest decoding): keep it so.
@@ -252,7 +316,7 @@ await build({
   packages: 'external',
   plugins: [precompiledTable],
   // As the CLI bundle: code that finds a worker script beside itself finds the bundled one (dist/).
-  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs') },
+  define: { 'import.meta.url': '__bundleUrl', __CHART_WORKER_FILE__: JSON.stringify('./chart-worker.bundle.cjs'), __SCHEMA_SNAPSHOT__: schemaSnapshot },
 })
 rmSync(dist('types-cjs'), { recursive: true, force: true })
 for (const file of readdirSync(dist(''), { recursive: true })) {

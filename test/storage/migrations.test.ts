@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { SqliteClockStore } from '../../src/storage/clock-store.js'
 import { openDatabase } from '../../src/storage/db.js'
-import { DatabaseFromFutureError, migrate, MIGRATIONS } from '../../src/storage/migrations/index.js'
+import { DatabaseFromFutureError, migrate, MIGRATIONS, schemaSnapshot } from '../../src/storage/migrations/index.js'
 import { SqliteReleaseRepository } from '../../src/storage/release-repository.js'
 
 describe('migrations', () => {
@@ -15,6 +15,45 @@ describe('migrations', () => {
     expect(migrate(db)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length })
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
     expect(tables).toEqual(expect.arrayContaining(['pending_operations', 'release_revisions', 'releases']))
+  })
+
+  it('give a new database from the schema snapshot exactly the schema the steps give', () => {
+    const stepped = new Database(':memory:')
+    migrate(stepped, MIGRATIONS, undefined)
+    const snapshot = schemaSnapshot(stepped)
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'))
+    try {
+      const fresh = new Database(join(dir, 'new.db'))
+      fresh.pragma('foreign_keys = ON')
+      expect(migrate(fresh, MIGRATIONS, snapshot)).toEqual({ from: 0, to: MIGRATIONS.length })
+      const schema = (db: Database.Database) => db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid').all()
+      expect(schema(fresh)).toEqual(schema(stepped))
+      expect(schema(fresh).length).toBeGreaterThan(10)
+      expect(fresh.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+      expect(fresh.pragma('foreign_key_check')).toEqual([])
+      expect(migrate(fresh, MIGRATIONS, snapshot)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length })
+      fresh.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('take the snapshot only for an empty database at version 0, and only one of the latest version', () => {
+    const probe = new Database(':memory:')
+    probe.exec('CREATE TABLE probe (x)')
+    const snapshot = { ...schemaSnapshot(probe), version: MIGRATIONS.length }
+    const empty = new Database(':memory:')
+    migrate(empty, MIGRATIONS, snapshot)
+    expect(empty.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'probe'").pluck().get()).toBe(1)
+    const older = new Database(':memory:')
+    migrate(older, MIGRATIONS.slice(0, 3))
+    // A snapshot of another schema would create `probe`; the steps from 4 on run instead.
+    migrate(older, MIGRATIONS, snapshot)
+    expect(older.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'probe'").pluck().get()).toBe(0)
+    const stale = new Database(':memory:')
+    migrate(stale, MIGRATIONS, { ...snapshot, version: MIGRATIONS.length - 1 })
+    expect(stale.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'probe'").pluck().get()).toBe(0)
+    expect(stale.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
   })
 
   it('refuse a database written by a newer emulator', () => {

@@ -36,13 +36,50 @@ export class DatabaseFromFutureError extends Error {
   }
 }
 
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+/**
+ * The schema the migrations build, as SQL that creates it in one step: every table, index and
+ * trigger, in the order SQLite lists them, with the text it keeps for each. The migrations stay
+ * the source of truth: this is read off a database they migrated (the build's, see
+ * scripts/bundle.mjs), and a test checks that both paths give the same schema.
+ */
+export interface SchemaSnapshot {
+  version: number
+  sql: string
+}
+
+/** The snapshot of a database `migrate` brought to its latest version. */
+export function schemaSnapshot(db: Database.Database): SchemaSnapshot {
+  const rows = db.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid").pluck().all() as string[]
+  return { version: db.pragma('user_version', { simple: true }) as number, sql: rows.map((sql) => `${sql};`).join('\n') }
+}
+
+// Defined by the build in the bundles (scripts/bundle.mjs); absent when the sources or tsc's output run.
+declare const __SCHEMA_SNAPSHOT__: SchemaSnapshot | undefined
+const BUILT_SNAPSHOT = typeof __SCHEMA_SNAPSHOT__ === 'object' ? __SCHEMA_SNAPSHOT__ : undefined
+
+/**
+ * `snapshot`: for a new, empty database, the latest schema in one transaction instead of one
+ * transaction per step (~3 ms instead of ~8 ms of every start on a new file); used only when it
+ * stands for exactly these migrations' latest version.
+ */
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  snapshot: SchemaSnapshot | undefined = migrations === MIGRATIONS ? BUILT_SNAPSHOT : undefined,
+): { from: number; to: number } {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`)
   })
   const latest = migrations.length
   const from = db.pragma('user_version', { simple: true }) as number
   if (from > latest) throw new DatabaseFromFutureError(from, latest)
+  if (from === 0 && snapshot?.version === latest && db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() === 0) {
+    db.transaction(() => {
+      db.exec(snapshot.sql)
+      db.pragma(`user_version = ${latest}`)
+    })()
+    return { from, to: latest }
+  }
   for (const m of migrations.slice(from)) {
     const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number
     if (m.foreignKeysOff) db.pragma('foreign_keys = OFF')
