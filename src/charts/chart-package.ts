@@ -40,6 +40,8 @@ export interface ChartTemplate {
 export interface ChartPackage {
   metadata: ChartMetadata
   values: Record<string, unknown>
+  /** `values` as JSON text, made where the package is read (a worker thread), so the event loop need not serialize large defaults. */
+  valuesJson: string
   valuesYaml: string
   templates: ChartTemplate[]
   readme: boolean

@@ -207,6 +207,12 @@ export class ChartService {
     return this.get(scope, id).values
   }
 
+  /** The same as JSON text, without parsing the stored text first. */
+  valuesJson(scope: ChartScope, id: string): string {
+    const chart = this.get(scope, id)
+    return chart.valuesJson ?? JSON.stringify(chart.values)
+  }
+
   quota(scope: ChartScope): ChartQuota {
     return { quota: this.deps.quota, used: this.deps.repo.countNames(scope) }
   }
@@ -296,7 +302,11 @@ function chartFrom(
     visible: extra.visible,
     source: extra.source,
     readme: pkg.readme,
-    values: pkg.values,
+    // Read through: a package from the worker parses its values on first use.
+    get values() {
+      return pkg.values
+    },
+    valuesJson: pkg.valuesJson,
     createdAt,
     updatedAt,
   }

@@ -95,7 +95,8 @@ export async function readChartPackage(bytes: Buffer, limits: ChartPackageLimits
 
   const metadata = parseChartMetadata(state.chartYaml, state.chartFolder)
   const values = parseValuesYaml(state.valuesYaml)
-  const loaded = Buffer.byteLength(JSON.stringify(values))
+  const valuesJson = JSON.stringify(values)
+  const loaded = Buffer.byteLength(valuesJson)
   if (loaded > VALUES_EXPANSION * limits.maxValuesBytes) {
     throw new ValidationError(
       `values.yaml loads to ${loaded} bytes of JSON (anchors and aliases expand it), over ${VALUES_EXPANSION} × ${valuesLimit(limits.maxValuesBytes)}`,
@@ -103,7 +104,7 @@ export async function readChartPackage(bytes: Buffer, limits: ChartPackageLimits
     )
   }
   const templates = [...state.templates].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return { metadata, values, valuesYaml: state.valuesYaml ?? '', templates, readme: state.readme }
+  return { metadata, values, valuesJson, valuesYaml: state.valuesYaml ?? '', templates, readme: state.readme }
 }
 
 function extractEntries(bytes: Buffer, limits: ChartPackageLimits): Promise<Collected> {

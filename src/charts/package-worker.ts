@@ -16,7 +16,7 @@ if (port === null) throw new Error('package-worker.js runs as a worker thread (s
 port.on('message', (req: WorkerRequest) => {
   const bytes = Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength)
   readChartPackage(bytes, req.limits as ChartPackageLimits).then(
-    (pkg) => port.postMessage({ id: req.id, ok: true, pkg } satisfies WorkerReply),
+    ({ values: _parsed, ...pkg }) => port.postMessage({ id: req.id, ok: true, pkg } satisfies WorkerReply),
     (err: unknown) => {
       const error =
         err instanceof ValidationError

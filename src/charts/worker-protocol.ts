@@ -8,5 +8,7 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; pkg: ChartPackage }
+  // Without `values`: the reader parses valuesJson when they are first needed. Cloning a 20k-key
+  // object into the event loop's thread cost more than the rest of an upload's turn.
+  | { id: number; ok: true; pkg: Omit<ChartPackage, 'values'> }
   | { id: number; ok: false; error: { validation: boolean; message: string; field?: string | undefined } }

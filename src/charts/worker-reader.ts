@@ -96,7 +96,7 @@ export class WorkerChartReader implements ChartPackageReader {
       worker.unref()
       this.#idle = setTimeout(() => this.#stopIdle(worker), IDLE_MS).unref()
     }
-    if (reply.ok) waiting.resolve(reply.pkg)
+    if (reply.ok) waiting.resolve(withValuesFromJson(reply.pkg))
     else if (reply.error.validation) waiting.reject(new ValidationError(reply.error.message, reply.error.field))
     else waiting.reject(new Error(reply.error.message))
   }
@@ -120,5 +120,16 @@ export class WorkerChartReader implements ChartPackageReader {
     const waiting = [...this.#waiting.values()]
     this.#waiting.clear()
     for (const w of waiting) w.reject(err)
+  }
+}
+
+/** A package whose `values` are parsed from its JSON text on first use. */
+function withValuesFromJson(pkg: Omit<ChartPackage, 'values'>): ChartPackage {
+  let values: ChartPackage['values'] | undefined
+  return {
+    ...pkg,
+    get values() {
+      return (values ??= JSON.parse(pkg.valuesJson) as ChartPackage['values'])
+    },
   }
 }

@@ -8,7 +8,7 @@ export function toChartResp(c: Chart): ChartResp {
   return {
     id: c.id,
     name: c.name,
-    values: JSON.stringify(c.values),
+    values: c.valuesJson ?? JSON.stringify(c.values),
     translate: '',
     instruction: c.readme ? 'README.md' : '',
     version: c.version,

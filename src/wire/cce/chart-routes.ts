@@ -13,6 +13,7 @@ import type { Flavor } from '../../releases/release.js'
 import { CceErrorSchema, cceErrorResponses } from '../common/schemas.js'
 import { WireError } from '../errors.js'
 import { attachment, toChartResp } from './chart-mapper.js'
+import { JSON_TYPE } from './release-mapper.js'
 import {
   ChartArchiveSchema,
   ChartIdParamsSchema,
@@ -172,7 +173,8 @@ export const chartRoutes: FastifyPluginAsyncTypebox<ChartRoutesOptions> = async 
         response: { 200: Type.Ref(ChartValuesSchema), ...errors },
       },
     },
-    async (req) => ({ values: charts.values(scopeOf(req.projectId), req.params.chart_id) }),
+    // The stored text as is: the schema's serializer would parse and write back up to ~1 MB of defaults.
+    async (req, reply) => reply.type(JSON_TYPE).send(`{"values":${charts.valuesJson(scopeOf(req.projectId), req.params.chart_id)}}` as never),
   )
 
   app.get(
