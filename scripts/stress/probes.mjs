@@ -5,6 +5,7 @@ import { kill9, upgrades } from './durability.mjs'
 import { hostile } from './hostile.mjs'
 import { idle } from './idle.mjs'
 import { bodyLimit, slowloris } from './network.mjs'
+import { bigReset } from './reset.mjs'
 import { schemathesis } from './schemathesis.mjs'
 
-export const PROBES = [idle, template, yamlKeys, valuesLimit, hostile, kill9, upgrades, slowloris, bodyLimit, backlog, schemathesis]
+export const PROBES = [idle, template, yamlKeys, valuesLimit, hostile, kill9, upgrades, slowloris, bodyLimit, backlog, bigReset, schemathesis]
