@@ -226,6 +226,17 @@ export interface ReleaseScopeFilter {
   namespace?: string | undefined
 }
 
+/** A reset's scope in SQL: an absent field (a null parameter) matches everything. */
+const IN_RESET_SCOPE = `(@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)
+  AND (@clusterId IS NULL OR cluster_id = @clusterId) AND (@namespace IS NULL OR namespace = @namespace)`
+
+const resetScopeParams = (f: ReleaseScopeFilter) => ({
+  projectId: f.projectId ?? null,
+  flavor: f.flavor ?? null,
+  clusterId: f.clusterId ?? null,
+  namespace: f.namespace ?? null,
+})
+
 /**
  * Latest revisions kept in memory (show, and the items of lists); beyond it the least recently
  * used go. Small: a show of a release not in memory reads one row of release_answers (~30 µs),
@@ -551,17 +562,13 @@ export class SqliteReleaseRepository implements ReleaseRepository {
            SET reads_left = reads_left - 1, due_at = CASE WHEN reads_left <= 1 THEN @now ELSE due_at END
          WHERE ${KEY} AND reads_left IS NOT NULL AND reads_left > 0`),
       deleteWhere: db.prepare(`
-        DELETE FROM releases
-         WHERE (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)
-           AND (@clusterId IS NULL OR cluster_id = @clusterId) AND (@namespace IS NULL OR namespace = @namespace)`),
+        DELETE FROM releases WHERE ${IN_RESET_SCOPE}`),
       deleteSlice: db
         .prepare(`
         DELETE FROM releases
          WHERE rowid IN (
            SELECT rowid FROM releases
-            WHERE rowid > @after AND rowid <= @upTo
-              AND (@projectId IS NULL OR project_id = @projectId) AND (@flavor IS NULL OR flavor = @flavor)
-              AND (@clusterId IS NULL OR cluster_id = @clusterId) AND (@namespace IS NULL OR namespace = @namespace)
+            WHERE rowid > @after AND rowid <= @upTo AND ${IN_RESET_SCOPE}
             ORDER BY rowid LIMIT @limit)
         RETURNING rowid`)
         .pluck(),
@@ -902,12 +909,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   deleteWhere(filter: ReleaseScopeFilter): number {
     this.#forgetAll()
     this.#touchedAll = true
-    const removed = this.stmts.deleteWhere.run({
-      projectId: filter.projectId ?? null,
-      flavor: filter.flavor ?? null,
-      clusterId: filter.clusterId ?? null,
-      namespace: filter.namespace ?? null,
-    }).changes
+    const removed = this.stmts.deleteWhere.run(resetScopeParams(filter)).changes
     if (removed > 0) this.#chartValues.sweep()
     return removed
   }
@@ -919,7 +921,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
    * Why: one DELETE of 20,000 releases held the event loop ~400 ms, every other client with it.
    */
   deleteGradually(filter: ReleaseScopeFilter, limit: number): () => number {
-    const scope = { projectId: filter.projectId ?? null, flavor: filter.flavor ?? null, clusterId: filter.clusterId ?? null, namespace: filter.namespace ?? null }
+    const scope = resetScopeParams(filter)
     const upTo = this.stmts.lastRowid.get() ?? 0
     let after = 0
     let removed = 0
