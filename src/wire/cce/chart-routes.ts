@@ -13,7 +13,7 @@ import type { Flavor } from '../../releases/release.js'
 import { CceErrorSchema, cceErrorResponses } from '../common/schemas.js'
 import { WireError } from '../errors.js'
 import { attachment, toChartResp } from './chart-mapper.js'
-import { JSON_TYPE } from './release-mapper.js'
+import { JSON_TYPE } from '../common/json-type.js'
 import {
   ChartArchiveSchema,
   ChartIdParamsSchema,

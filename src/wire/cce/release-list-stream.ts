@@ -11,7 +11,8 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { clipBody } from '../../control/journal.js'
 import type { Revision } from '../../releases/release.js'
-import { cachedListBytes, JSON_TYPE, keepListBytes, releaseBytes } from './release-mapper.js'
+import { JSON_TYPE } from '../common/json-type.js'
+import { cachedListBytes, keepListBytes, releaseBytes } from './release-mapper.js'
 
 /**
  * Bytes serialized per turn of the event loop: a few milliseconds of work whatever the items hold

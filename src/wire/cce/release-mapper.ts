@@ -96,8 +96,6 @@ function reparsed(bytes: Buffer, status: ReleaseStatus, description: string): Bu
   return Buffer.from(JSON.stringify(resp))
 }
 
-/** What Fastify sends as the type of a serialized JSON answer. */
-export const JSON_TYPE = 'application/json; charset=utf-8'
 
 export function toReleaseResp(r: Revision, resources?: KubeResource[]): ReleaseResp {
   const resp = mapRevision(r)

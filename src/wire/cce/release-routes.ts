@@ -14,7 +14,8 @@ import { validateNamespace, validateReleaseName } from '../../releases/names.js'
 import type { ReleaseService } from '../../releases/release-service.js'
 import type { Flavor, ReleaseKey, Revision } from '../../releases/release.js'
 import { cceErrorResponses } from '../common/schemas.js'
-import { flag, JSON_TYPE, params, releaseBytes, valuesOf, wantsResources } from './release-mapper.js'
+import { JSON_TYPE } from '../common/json-type.js'
+import { flag, params, releaseBytes, valuesOf, wantsResources } from './release-mapper.js'
 import { sendList, streamList } from './release-list-stream.js'
 import {
   ClusterParamsSchema,
