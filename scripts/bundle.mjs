@@ -211,34 +211,27 @@ function matchConstraintsOnFirstUse (constrainer) {
 }`,
   },
   /**
-   * Fastify's route() queues one avvio step (this.after) per route, to read the instance's error
-   * handler and serializer once the plugin body that declared the route has run: an avvio plugin
-   * each (a queue, a tracking node, four ticks), ~0.05-0.1 ms, ~5 ms for the app's ~80 routes.
-   * Steps queued back to back, with nothing queued between them and none started, run back to
-   * back anyway: they become one step that runs each route's callback in order, with the error
-   * each passes on, as avvio would have. Anything else queued in between (a register, an after)
-   * starts a new step, so every callback still runs at the point of the queue it would have.
+   * Fastify queues one avvio step (this.after) per route, to read the instance's error handler and
+   * serializer once the plugin body that declared the route has run, and one per request hook
+   * (addHook): an avvio plugin each (a queue, a tracking node, four ticks), ~100 at start-up.
+   * Such steps queued back to back, with nothing queued between them and none started, run back
+   * to back anyway, and none of them queues anything: they become one step that runs each
+   * callback in order, passing on the error as avvio would. Anything else queued in between (a
+   * register, a user's after) starts a new step, so every callback runs at the point of the
+   * queue it would have. ~100 steps become ~15; 2-5 ms of CPU at start-up.
    */
-  // worker_threads (~2.5 ms) for a flag read only when pino makes its own destination stream.
-  'pino/lib/tools.js': {
-    replace: [
-      ["const { isMainThread } = require('worker_threads')", "const workerThreads = require('worker_threads')"],
-      ['if (!opts.sync && isMainThread) {', 'if (!opts.sync && workerThreads.isMainThread) {'],
-    ],
-    append: '',
-  },
   'fastify/lib/route.js': {
-    replace: [['this.after((notHandledErr, done) => {', 'afterRoute(this, avvio, (notHandledErr, done) => {']],
-    append: `const kRouteSteps = Symbol('bundle.routeSteps')
-function afterRoute (server, avvio, fn) {
+    replace: [['this.after((notHandledErr, done) => {', 'afterStep(this, avvio, (notHandledErr, done) => {']],
+    append: `const kSteps = Symbol('bundle.afterSteps')
+function afterStep (server, avvio, fn) {
   const current = avvio._current[0]
-  const last = avvio[kRouteSteps]
+  const last = avvio[kSteps]
   if (last !== undefined && !last.started && last.plugin === current && current.queue.length() === last.queued) {
     last.fns.push(fn)
     return
   }
   const step = { plugin: current, queued: -1, started: false, fns: [fn] }
-  avvio[kRouteSteps] = step
+  avvio[kSteps] = step
   server.after((err, done) => {
     step.started = true
     let i = 0
@@ -246,7 +239,12 @@ function afterRoute (server, avvio, fn) {
     next(err)
   })
   step.queued = current.queue.length()
-}`,
+}
+module.exports.afterStep = afterStep`,
+  },
+  'fastify/fastify.js': {
+    replace: [['this.after((err, done) => {', "require('./lib/route').afterStep(this, avvio, (err, done) => {"]],
+    append: '',
   },
 }
 /**
