@@ -36,7 +36,9 @@ const common = {
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
  * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
  * the emulator never sets, and for --host localhost), v8 (heap figures) and assert (see
- * CALLED_BUILTINS), the YAML parser (Cloudpods repo indexes) and busboy (multipart uploads).
+ * CALLED_BUILTINS), the YAML parser (Cloudpods repo indexes), busboy (multipart uploads),
+ * proxy-addr and ipaddr.js (Fastify's trustProxy, never set: ~0.35 ms) and thread-stream (pino's
+ * transports, never used).
  * Each import gets a stand-in whose properties load the real module when first read, so a module
  * that does use one at load time simply loads it then.
  *   - built-ins: a Proxy, so every property the running Node version has is there; its keys,
@@ -62,7 +64,7 @@ const FORWARDED_BUILTINS = ['node:fs/promises', 'node:worker_threads', 'worker_t
  * does; any other call is the real assert's.
  */
 const CALLED_BUILTINS = { 'node:assert': '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))', assert: '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))' }
-const LAZY_PACKAGES = ['yaml', '@fastify/busboy']
+const LAZY_PACKAGES = ['yaml', '@fastify/busboy', '@fastify/proxy-addr', 'thread-stream']
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
