@@ -36,7 +36,9 @@ const common = {
  * Modules the CLI bundle loads on first use instead of at start-up, because nothing before the
  * first answer touches them: Node's HTTP/2, HTTPS and DNS (Fastify requires them for options
  * the emulator never sets, and for --host localhost), v8 (heap figures) and assert (see
- * CALLED_BUILTINS), the YAML parser (Cloudpods repo indexes) and busboy (multipart uploads).
+ * CALLED_BUILTINS), the YAML parser (Cloudpods repo indexes), busboy (multipart uploads),
+ * proxy-addr and ipaddr.js (Fastify's trustProxy, never set: ~0.3 ms) and thread-stream (pino's
+ * transports, never used).
  * Each import gets a stand-in whose properties load the real module when first read, so a module
  * that does use one at load time simply loads it then.
  *   - built-ins: a Proxy, so every property the running Node version has is there; its keys,
@@ -45,20 +47,25 @@ const common = {
  *     (__esModule copied as a value: esbuild's interop reads it at import); a package exporting
  *     a function (busboy's constructor) gets a function that calls or constructs the real one.
  */
-const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8', 'node:assert', 'assert', 'node:fs/promises']
+const LAZY_BUILTINS = ['node:http2', 'node:https', 'node:dns', 'node:v8', 'node:assert', 'assert', 'node:fs/promises', 'node:worker_threads', 'worker_threads', 'node:module', 'module']
 /**
- * Built-ins whose functions are taken at load time (@fastify/multipart destructures unlink from
- * fs/promises, which loads readline and more: ~1 ms): reading one of its functions before the
- * module is loaded gives a function that loads it when called and calls the real one.
+ * Built-ins whose functions are taken at load time: reading one of its functions before the
+ * module is loaded gives a function that loads it when called (or constructed) and calls (or
+ * constructs) the real one. @fastify/multipart destructures unlink from fs/promises (which loads
+ * readline and more: ~1 ms); pino's transport destructures createRequire from module and
+ * thread-stream Worker from worker_threads (~0.5 ms inside the bundle, for threads the emulator
+ * starts only on its first write or chart upload; pino's own isMainThread is read where it is
+ * used: SOURCE_PATCHES).
+ * src/bin.cts hands the bundle its own require, so nothing loads module at start-up.
  */
-const FORWARDED_BUILTINS = ['node:fs/promises']
+const FORWARDED_BUILTINS = ['node:fs/promises', 'node:worker_threads', 'worker_threads', 'node:module', 'module']
 /**
  * Built-ins called as functions: find-my-way asserts on every route it adds (~0.9 ms to load
  * node:assert for checks that pass). A call with a truthy first argument returns as assert's
  * does; any other call is the real assert's.
  */
 const CALLED_BUILTINS = { 'node:assert': '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))', assert: '(_, self, args) => (args[0] ? undefined : Reflect.apply(load(), self, args))' }
-const LAZY_PACKAGES = ['yaml', '@fastify/busboy']
+const LAZY_PACKAGES = ['yaml', '@fastify/busboy', '@fastify/proxy-addr', 'thread-stream']
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
@@ -77,7 +84,7 @@ const lazyModules = {
           contents: `${load}
 const keys = ${JSON.stringify(keys)};
 const forwarded = new Set(${JSON.stringify(forwarded)}), forwarders = new Map();
-const forwarder = (key) => { let f = forwarders.get(key); if (!f) forwarders.set(key, (f = function (...args) { return load()[key].apply(this, args) })); return f };
+const forwarder = (key) => { let f = forwarders.get(key); if (!f) forwarders.set(key, (f = function (...args) { return new.target ? Reflect.construct(load()[key], args) : load()[key].apply(this, args) })); return f };
 module.exports = new Proxy(${CALLED_BUILTINS[path] ? '() => {}' : '{}'}, {${CALLED_BUILTINS[path] ? `\n  apply: ${CALLED_BUILTINS[path]},` : ''}
   get: (_, key) => (real || !forwarded.has(key) ? load()[key] : forwarder(key)),
   has: (_, key) => key in load(),
@@ -146,15 +153,16 @@ const sqliteAddon = {
       // bindings finds the addon by requiring candidate paths until one loads: ~2 ms of failed
       // requires at every start. Its search begins build/, build/Debug/, build/Release/; where the
       // first two hold no addon, the third is the one it would load, so it is required directly.
-      contents: `const { createRequire } = require('node:module')
-const { existsSync } = require('node:fs')
+      // The bundle's require resolves from dist/, as createRequire(bundle) would, without loading
+      // node:module (~0.5 ms); an absolute path loads the same from any require.
+      contents: `const { existsSync } = require('node:fs')
 const { dirname, join } = require('node:path')
 module.exports = (name) => {
-  const pkg = createRequire(__filename).resolve('better-sqlite3/package.json')
+  const pkg = require.resolve('better-sqlite3/package.json')
   const root = dirname(pkg)
   const release = join(root, 'build', 'Release', name)
-  if (name.endsWith('.node') && !existsSync(join(root, 'build', name)) && !existsSync(join(root, 'build', 'Debug', name)) && existsSync(release)) return createRequire(pkg)(release)
-  return createRequire(pkg)('bindings')({ bindings: name, module_root: root })
+  if (name.endsWith('.node') && !existsSync(join(root, 'build', name)) && !existsSync(join(root, 'build', 'Debug', name)) && existsSync(release)) return require(release)
+  return require('node:module').createRequire(pkg)('bindings')({ bindings: name, module_root: root })
 }`,
       loader: 'js',
     }))
@@ -162,6 +170,10 @@ module.exports = (name) => {
 }
 
 /**
+ * Source patches of bundled packages, applied as the bundle reads each file (the key: the file's
+ * path under node_modules; see sourcePatches). A file that no longer has a patched line is
+ * bundled unpatched, with a warning: each patch only saves start-up work.
+ *
  * find-my-way compiles functions with `new Function` as routes are added: a prefix matcher per
  * static path node, a params builder per route, a constraint matcher per node. V8's code cache
  * cannot hold them, so each start compiled ~400 of them while registering ~130 routes (~5 ms of
@@ -170,8 +182,8 @@ module.exports = (name) => {
  * same functions, called the same way, from the first request that reaches them. If a new
  * find-my-way no longer has the patched lines, it is bundled as it is (a warning says so).
  */
-const ROUTER_PATCHES = {
-  'lib/node.js': {
+const SOURCE_PATCHES = {
+  'find-my-way/lib/node.js': {
     replace: [
       ['this.matchPrefix = kind === NODE_TYPES.STATIC ? compilePrefixMatch(prefix) : null', 'this.matchPrefix = kind === NODE_TYPES.STATIC ? prefixMatchOnFirstUse(prefix) : null'],
       ['this.matchPrefix = compilePrefixMatch(childPrefix)', 'this.matchPrefix = prefixMatchOnFirstUse(childPrefix)'],
@@ -185,7 +197,7 @@ const ROUTER_PATCHES = {
   }
 }`,
   },
-  'lib/handler-storage.js': {
+  'find-my-way/lib/handler-storage.js': {
     replace: [
       ['_createParamsObject: this._compileCreateParamsObject(params)', '_createParamsObject: createParamsOnFirstUse(this, params)'],
       ['this._compileGetHandlerMatchingConstraints(constrainer, constraints)', 'this._getHandlerMatchingConstraints = matchConstraintsOnFirstUse(constrainer)'],
@@ -205,16 +217,94 @@ function matchConstraintsOnFirstUse (constrainer) {
   }
 }`,
   },
+  /**
+   * Fastify queues one avvio step (this.after) per route, to read the instance's error handler and
+   * serializer once the plugin body that declared the route has run, and one per request hook
+   * (addHook): an avvio plugin each (a queue, a tracking node, four ticks), ~100 at start-up.
+   * Such steps queued back to back, with nothing queued between them and none started, run back
+   * to back anyway, and none of them queues anything: they become one step that runs each
+   * callback in order, passing on the error as avvio would. Anything else queued in between (a
+   * register, a user's after) starts a new step, so every callback runs at the point of the
+   * queue it would have. 110 steps become 17: ~5 M instructions of a start (~0.6%, counted
+   * with valgrind's cachegrind to the first answer).
+   */
+  'fastify/lib/route.js': {
+    replace: [
+      ['this.after((notHandledErr, done) => {', 'afterStep(this, avvio, (notHandledErr, done) => {'],
+      // At ready, each route binds the instance's hooks of each of the ten lifecycle stages, most
+      // of them none: two empty arrays per such stage and route for the null it then sets.
+      [
+        `            const toSet = this[kHooks][hook]
+              .concat(opts[hook] || [])
+              .map(h => h.bind(this))`,
+        `            if (this[kHooks][hook].length === 0 && (!opts[hook] || (Array.isArray(opts[hook]) && opts[hook].length === 0))) {
+              context[hook] = null
+              continue
+            }
+            const toSet = this[kHooks][hook]
+              .concat(opts[hook] || [])
+              .map(h => h.bind(this))`,
+      ],
+    ],
+    append: `const kSteps = Symbol('bundle.afterSteps')
+function afterStep (server, avvio, fn) {
+  const current = avvio._current[0]
+  const last = avvio[kSteps]
+  if (last !== undefined && !last.started && last.plugin === current && current.queue.length() === last.queued) {
+    last.fns.push(fn)
+    return
+  }
+  const step = { plugin: current, queued: -1, started: false, fns: [fn] }
+  avvio[kSteps] = step
+  server.after((err, done) => {
+    step.started = true
+    let i = 0
+    const next = (e) => (i < step.fns.length ? step.fns[i++](e, next) : done(e))
+    next(err)
+  })
+  step.queued = current.queue.length()
 }
-const lazyRouterCompiles = {
-  name: 'lazy-router-compiles',
+module.exports.afterStep = afterStep`,
+  },
+  // worker_threads (~0.5 ms) for a flag read only when pino makes its own destination stream.
+  'pino/lib/tools.js': {
+    replace: [
+      ["const { isMainThread } = require('worker_threads')", "const workerThreads = require('worker_threads')"],
+      ['if (!opts.sync && isMainThread) {', 'if (!opts.sync && workerThreads.isMainThread) {'],
+    ],
+    append: '',
+  },
+  /**
+   * Fastify times each reply with perf_hooks' performance.now(), a module (~0.8 ms) nothing else
+   * loads before the first answer. Only differences of two readings are ever used (elapsedTime),
+   * so a monotonic clock with another origin gives the same figures: process.hrtime(), ~12 ns
+   * more per reading.
+   */
+  'fastify/lib/logger-factory.js': {
+    replace: [
+      ["const { performance } = require('node:perf_hooks')", ''],
+      ['  return performance.now()', '  const time = process.hrtime()\n  return time[0] * 1e3 + time[1] / 1e6'],
+    ],
+    append: '',
+  },
+  'fastify/fastify.js': {
+    replace: [['this.after((err, done) => {', "require('./lib/route').afterStep(this, avvio, (err, done) => {"]],
+    append: '',
+  },
+}
+/** Applies SOURCE_PATCHES. */
+const sourcePatches = {
+  name: 'source-patches',
   setup(b) {
-    b.onLoad({ filter: /[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ }, ({ path }) => {
-      const patch = ROUTER_PATCHES[`lib/${path.split(/[\\/]/).pop()}`]
+    const keyOf = (path) => Object.keys(SOURCE_PATCHES).find((file) => path.replace(/\\/g, '/').endsWith(`/node_modules/${file}`))
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.js$/ }, ({ path }) => {
+      const key = keyOf(path)
+      if (!key) return undefined
+      const patch = SOURCE_PATCHES[key]
       let contents = readFileSync(path, 'utf8')
       for (const [from, to] of patch.replace) {
         if (contents.split(from).length !== 2) {
-          console.warn(`bundle: ${path} no longer has \`${from}\`; find-my-way is bundled unpatched (it compiles its matchers at start-up)`)
+          console.warn(`bundle: ${path} no longer has \`${from}\`; it is bundled unpatched`)
           return undefined
         }
         contents = contents.replace(from, to)
@@ -289,7 +379,9 @@ await build({
   // of its own, and src/wire/compilers.ts requires them from node_modules only for a schema the
   // table above lacks.
   external: ['@fastify/swagger', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
-  plugins: [lazyModules, semverOnFirstUse, sqliteAddon, lazyRouterCompiles, precompiledTable],
+  plugins: [lazyModules, semverOnFirstUse, sqliteAddon, sourcePatches, precompiledTable],
+  // The addon's stand-in (sqliteAddon) resolves better-sqlite3 at run time, as it means to.
+  logOverride: { 'require-resolve-not-external': 'silent' },
   // No comments or indentation: a third less to read at every start, and ASCII only (the
   // comments held a few non-ASCII characters, which made V8 hold the whole source as UTF-16).
   minifyWhitespace: true,

@@ -32,7 +32,10 @@ type Factory = (externalSchemas: unknown, options: unknown) => Compile
 type Compiled = ((...args: unknown[]) => unknown) & { errors?: unknown; compileNow?: () => void; resolveNow?: () => boolean }
 export type CompilerKind = 'validator' | 'serializer'
 
-const requireLazily = createRequire(import.meta.url)
+// Made on first use: node:module is not loaded at start-up in the CLI bundle (scripts/bundle.mjs).
+let ownRequire: NodeRequire | undefined
+const requireLazily = (id: string): unknown => (ownRequire ??= createRequire(import.meta.url))(id)
+const resolveLazily = (id: string): string => (ownRequire ??= createRequire(import.meta.url)).resolve(id)
 const lazyDefault = (moduleName: string): Factory => {
   let factory: Factory | undefined
   return (externalSchemas, options) => {
@@ -51,7 +54,7 @@ const defaultSerializerFactory = lazyDefault('@fastify/fast-json-stringify-compi
  * small schemas of growing shape, which makes V8 compile the code paths every later schema takes.
  */
 export function compilerWarmUpSteps(): Array<() => void> {
-  const from = (pkg: string) => createRequire(requireLazily.resolve(pkg))
+  const from = (pkg: string) => createRequire(resolveLazily(pkg))
   const throwawayRoute = (schema: unknown) => ({ schema, method: 'GET', url: '/', httpPart: 'body', httpStatus: '200' })
   const shapes = [
     { type: 'string' },

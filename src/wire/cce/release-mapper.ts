@@ -26,8 +26,13 @@ const withResources = new WeakMap<Revision, { resources: KubeResource[]; bytes: 
  * mapRevision changes what it writes, so bytes an older emulator stored are never sent.
  */
 const ANSWER_VERSION = 1
+let answerFormat: string | undefined
 export const releaseAnswers = {
-  format: `cce-release/${ANSWER_VERSION}/${createHash('sha256').update(JSON.stringify(ReleaseRespSchema)).digest('hex').slice(0, 16)}`,
+  // Worked out on first use: the process's first hash sets up OpenSSL's digests (~0.5 ms), which
+  // nothing before the first answer needs.
+  get format(): string {
+    return (answerFormat ??= `cce-release/${ANSWER_VERSION}/${createHash('sha256').update(JSON.stringify(ReleaseRespSchema)).digest('hex').slice(0, 16)}`)
+  },
   /** Cloudpods answers are another shape, made by its own dialect: none kept. */
   render: (r: Revision): Buffer | null => (r.key.flavor === 'cloudpods' ? null : releaseBytes(r)),
   adopt: (r: Revision, bytes: Buffer): void => {
