@@ -71,8 +71,7 @@ export class AnswerCache {
   }
 
   /** Keeps a copy of `bytes` (read alone: its own Buffer, freed once copied). */
-  copy(key: ReleaseKey, revision: Revision, bytes: Buffer): CachedAnswer | undefined {
-    if (bytes.length > this.maxBytes / 64) return undefined
+  copy(key: ReleaseKey, revision: Revision, bytes: Buffer): CachedAnswer {
     if (!this.#slab || this.#slabUsed + bytes.length > this.#slab.length) {
       this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes.length))
       this.#slabUsed = 0
@@ -111,6 +110,11 @@ export class AnswerCache {
 
   get size(): number {
     return this.#size
+  }
+
+  /** Places in the eviction queue, spent ones included (bounded: see #put). */
+  get queued(): number {
+    return this.#queue.length - this.#head
   }
 
   #put(entry: Entry): Entry {
