@@ -119,14 +119,15 @@ export class AnswerCache {
 
   #put(entry: Entry): Entry {
     const { key } = entry
-    this.delete(key)
     const scope = scopeOf(key)
     let namespaces = this.#scopes.get(scope)
     if (!namespaces) this.#scopes.set(scope, (namespaces = new Map()))
     let names = namespaces.get(key.namespace)
     if (!names) namespaces.set(key.namespace, (names = new Map()))
+    const replaced = names.get(key.name)
+    if (replaced) this.#bytes -= replaced.end - replaced.start
+    else this.#size++
     names.set(key.name, entry)
-    this.#size++
     this.#queue.push(entry)
     this.#bytes += entry.end - entry.start
     while (this.#bytes > this.maxBytes) this.#evictOldest()
