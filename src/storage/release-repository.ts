@@ -810,11 +810,17 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       if (inRange !== n) return undefined
     }
     const list: Revision[] = []
+    // Items kept (cached lists, shows) share one string per run of equal namespaces, statuses
+    // and descriptions, not one per item as split made them: ~60 bytes an item.
+    let namespace = ''
+    let status = '' as ReleaseStatus
+    let description = ''
     for (let i = 0; i < n; i++) {
       const revision = Number(revisions[i])
-      const status = statuses[i]!
-      const description = descriptions[i]!
-      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace: namespaces[i]!, name: names[i]! }
+      if (statuses[i] !== status) status = statuses[i]!
+      if (descriptions[i] !== description) description = descriptions[i]!
+      if (namespaces[i] !== namespace) namespace = namespaces[i]!
+      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace, name: names[i]! }
       const cached = this.#latest.get(releaseKeyString(key))
       if (cached) {
         if (cached.revision !== revision || cached.status !== status || cached.description !== description) return undefined
