@@ -56,6 +56,8 @@ type Namespaces = Map<string, Map<string, Entry>>
  */
 export class AnswerCache {
   #scopes = new Map<string, Namespaces>()
+  /** The scope found last: most requests are in the same one, found without building its key. */
+  #last: { projectId: string; flavor: string; clusterId: string; namespaces: Namespaces } | undefined
   #size = 0
   /** Entries in insertion order from #head on; one no longer in the maps is a spent place. */
   #queue: Entry[] = []
@@ -67,7 +69,15 @@ export class AnswerCache {
   constructor(private readonly maxBytes: number) {}
 
   get(key: ReleaseKey): CachedAnswer | undefined {
-    return this.#scopes.get(scopeOf(key))?.get(key.namespace)?.get(key.name)
+    return this.#namespaces(key)?.get(key.namespace)?.get(key.name)
+  }
+
+  #namespaces(key: ReleaseKey): Namespaces | undefined {
+    const last = this.#last
+    if (last && last.projectId === key.projectId && last.flavor === key.flavor && last.clusterId === key.clusterId) return last.namespaces
+    const namespaces = this.#scopes.get(scopeOf(key))
+    if (namespaces) this.#last = { projectId: key.projectId, flavor: key.flavor, clusterId: key.clusterId, namespaces }
+    return namespaces
   }
 
   /** Keeps a copy of `bytes` (read alone: its own Buffer, freed once copied). */
@@ -88,19 +98,23 @@ export class AnswerCache {
   }
 
   delete(key: ReleaseKey): void {
-    const namespaces = this.#scopes.get(scopeOf(key))
+    const namespaces = this.#namespaces(key)
     const names = namespaces?.get(key.namespace)
     const entry = names?.get(key.name)
     if (!entry) return
     names!.delete(key.name)
     if (names!.size === 0) namespaces!.delete(key.namespace)
-    if (namespaces!.size === 0) this.#scopes.delete(scopeOf(key))
+    if (namespaces!.size === 0) {
+      this.#scopes.delete(scopeOf(key))
+      if (this.#last?.namespaces === namespaces) this.#last = undefined
+    }
     this.#size--
     this.#bytes -= entry.end - entry.start
   }
 
   clear(): void {
     this.#scopes = new Map()
+    this.#last = undefined
     this.#size = 0
     this.#queue = []
     this.#head = 0
@@ -119,9 +133,8 @@ export class AnswerCache {
 
   #put(entry: Entry): Entry {
     const { key } = entry
-    const scope = scopeOf(key)
-    let namespaces = this.#scopes.get(scope)
-    if (!namespaces) this.#scopes.set(scope, (namespaces = new Map()))
+    let namespaces = this.#namespaces(key)
+    if (!namespaces) this.#scopes.set(scopeOf(key), (namespaces = new Map()))
     let names = namespaces.get(key.namespace)
     if (!names) namespaces.set(key.namespace, (names = new Map()))
     const replaced = names.get(key.name)

@@ -52,6 +52,19 @@ describe('AnswerCache', () => {
     expect(cache.get(keyOf('ns', 'a'))).toBeUndefined()
   })
 
+  it('keeps scopes apart, through a scope emptied and filled again', () => {
+    const cache = new AnswerCache(1024)
+    const inCluster = (clusterId: string): ReleaseKey => ({ ...keyOf('ns', 'a'), clusterId })
+    cache.copy(inCluster('c1'), revisionOf('a'), Buffer.from('one'))
+    cache.copy(inCluster('c2'), revisionOf('a'), Buffer.from('two'))
+    expect([cache.get(inCluster('c1'))?.bytes().toString(), cache.get(inCluster('c2'))?.bytes().toString()]).toEqual(['one', 'two'])
+    cache.delete(inCluster('c1'))
+    expect(cache.get(inCluster('c1'))).toBeUndefined()
+    cache.copy(inCluster('c1'), revisionOf('a'), Buffer.from('again'))
+    expect([cache.get(inCluster('c1'))?.bytes().toString(), cache.get(inCluster('c2'))?.bytes().toString()]).toEqual(['again', 'two'])
+    expect(cache.size).toBe(2)
+  })
+
   it('copies an answer read alone rather than keeping the Buffer it came in', () => {
     const cache = new AnswerCache(1024)
     const read = Buffer.from('"answer"')
