@@ -15,8 +15,9 @@
  * Buffer from Node's pool keeps its whole 8 KiB pool slab alive).
  *
  * Entries go in insertion order (oldest first) once the bytes they name exceed the budget:
- * a queue of keys, not a Map's first key (see Lru in release-repository.ts). The caller drops
- * a release's entry on every write to it, and all of them on a scope-wide write.
+ * a queue of entries, not a Map's first key (see Lru in release-repository.ts). The bytes
+ * counted are those the entries name: shared with a list, they are counted in both budgets.
+ * The caller drops a release's entry on every write to it, and all of them on a scope-wide write.
  */
 import type { ReleaseKey, Revision } from '../releases/release.js'
 

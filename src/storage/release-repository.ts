@@ -242,8 +242,9 @@ const resetScopeParams = (f: ReleaseScopeFilter) => ({
 
 /**
  * Latest revisions kept in memory (show, and the items of lists); beyond it the least recently
- * used go. Small: a show of a release not in memory reads one row of release_answers (~30 µs),
- * and 20,000 revisions written through the API (config, merged values, answer bytes) held ~70 MB.
+ * used go. Small: a show of a release not in it is answered from its stored answer (the
+ * AnswerCache, else one row of release_answers), and 20,000 revisions written through the API
+ * (config, merged values, answer bytes) held ~70 MB.
  */
 const LATEST_CACHE_SIZE = 5_000
 /** Histories kept in memory. */
