@@ -295,7 +295,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
       clusterId: (ref) => clusters.findCluster(ref)?.id,
     },
   })
-  control.registerResetter('releases', (scope) => repo.deleteWhere(scope), (scope) => repo.deleteGradually(scope, RESET_SLICE))
+  // The timeline's memory goes with the releases a reset removes.
+  control.registerResetter('releases', (scope) => (times.forget(scope), repo.deleteWhere(scope)), (scope) => (times.forget(scope), repo.deleteGradually(scope, RESET_SLICE)))
   // Charts belong to a project and flavour, not to a cluster or namespace. Uploads go; preloaded
   // charts stay, and come back as loaded if a test deleted or re-uploaded them.
   control.registerResetter('charts', (scope) => {

@@ -1,4 +1,5 @@
 /** SQLite implementation of the release domain's ReleaseRepository port. */
+import { AnswerCache } from './answer-cache.js'
 import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
 import type { GroupCommit } from './group-commit.js'
@@ -98,6 +99,8 @@ interface JoinedRow {
   revisions: string | null
   statuses: string | null
   descriptions: string | null
+  /** Each item's answer length in bytes, joined like the fields. */
+  lengths: string | null
   answer: Buffer | null
 }
 
@@ -239,8 +242,9 @@ const resetScopeParams = (f: ReleaseScopeFilter) => ({
 
 /**
  * Latest revisions kept in memory (show, and the items of lists); beyond it the least recently
- * used go. Small: a show of a release not in memory reads one row of release_answers (~30 µs),
- * and 20,000 revisions written through the API (config, merged values, answer bytes) held ~70 MB.
+ * used go. Small: a show of a release not in it is answered from its stored answer (the
+ * AnswerCache, else one row of release_answers), and 20,000 revisions written through the API
+ * (config, merged values, answer bytes) held ~70 MB.
  */
 const LATEST_CACHE_SIZE = 5_000
 /** Histories kept in memory. */
@@ -257,6 +261,11 @@ const LIST_CACHE_BYTES = 128 * 1024 * 1024
 const LIST_ITEM_OVERHEAD = 320
 /** A list item whose answer the wire makes (none stored): its revision, values and bytes. */
 const LIST_ITEM_UNKNOWN = 4 * 1024
+/**
+ * Bytes of stored answers kept for shows (see AnswerCache): the answers of 100,000 ordinary
+ * releases (~77 MB) fit, most of them shared with the cached namespace lists that hold them.
+ */
+const ANSWER_CACHE_BYTES = 96 * 1024 * 1024
 /** Parsed chart defaults kept (one per chart content, shared by every revision made from it). */
 const DEFAULTS_CACHE_SIZE = 64
 
@@ -409,6 +418,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   readonly #history = new Lru<string, Revision[]>(HISTORY_CACHE_SIZE)
   /** scope and namespace → chart → the list, or TOO_LONG for `limit`. */
   readonly #lists = new ListCache(LIST_CACHE_SIZE, LIST_CACHE_BYTES)
+  /** release → its stored answer, for shows of releases whose revision is not in #latest. */
+  readonly #answerCache = new AnswerCache(ANSWER_CACHE_BYTES)
   readonly #defaults = new Lru<string, Values>(DEFAULTS_CACHE_SIZE)
   readonly #defaultsSize = new Lru<string, number>(DEFAULTS_CACHE_SIZE)
   /**
@@ -474,7 +485,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const joinedPage = (where: string) => db.prepare<Record<string, string | number>, JoinedRow>(`
       SELECT count(*) AS n, group_concat(page.namespace, char(0)) AS namespaces, group_concat(page.name, char(0)) AS names,
              group_concat(page.revision, char(0)) AS revisions, group_concat(page.status, char(0)) AS statuses,
-             group_concat(page.description, char(0)) AS descriptions,
+             group_concat(page.description, char(0)) AS descriptions, group_concat(length(page.answer), char(0)) AS lengths,
              CAST(@open || group_concat(page.answer, @separator) || @close AS BLOB) AS answer
         FROM (SELECT a.namespace, a.name, a.revision, a.status, a.description, a.answer FROM release_answers a
                WHERE ${inAnswerScope} ${where} AND a.answer_format = @format ORDER BY a.namespace, a.name LIMIT @limit) page`)
@@ -613,17 +624,33 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   }
 
   latest(key: ReleaseKey): Revision | null {
+    // A stored answer in memory (see AnswerCache), handed to its revision on the first show.
+    // First: it is current as #latest is (a write drops both), and cheaper to find.
+    const kept = this.#answerCache.get(key)
+    if (kept) {
+      if (!kept.adopted) {
+        this.answers!.adopt(kept.revision, kept.bytes())
+        kept.adopted = true
+      }
+      return kept.revision
+    }
     const id = releaseKeyString(key)
     const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
     // As a list item when its answer is kept: a show of a release not in memory reads one row of
-    // release_answers; else (no answer kept, or no such release) the whole latest revision.
+    // release_answers, kept for the next show; else (no answer kept, or no such release) the whole latest revision.
     const answer = this.answers ? this.stmts.latestAnswer.get(...keyArgs(key), this.answers.format) : undefined
     let revision: Revision | null = null
     if (answer) {
       const [number, status, description, bytes] = answer
       revision = new ListedRevision(keyParams(key), number, status, description, this.#loadRevision)
-      this.answers!.adopt(revision, bytes)
+      // Its copy is what the revision answers with: the row's Buffer is freed.
+      const kept = this.#cacheable ? this.#answerCache.copy(revision.key, revision, bytes) : undefined
+      this.answers!.adopt(revision, kept ? kept.bytes() : bytes)
+      if (kept) {
+        kept.adopted = true
+        return revision
+      }
     } else {
       const row = this.stmts.latest.get(keyParams(key))
       revision = row ? this.#fromLatest(row) : null
@@ -769,7 +796,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     const revisions = fields(row.revisions)
     const statuses = fields(row.statuses) as ReleaseStatus[] | undefined
     const descriptions = fields(row.descriptions)
-    if (!namespaces || !names || !revisions || !statuses || !descriptions) return undefined
+    const lengths = fields(row.lengths)
+    if (!namespaces || !names || !revisions || !statuses || !descriptions || !lengths) return undefined
     for (let i = 1; i < n; i++) {
       const ns = namespaces[i]!
       const prevNs = namespaces[i - 1]!
@@ -783,16 +811,39 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       if (inRange !== n) return undefined
     }
     const list: Revision[] = []
+    // Items kept (cached lists, shows) share one string per run of equal namespaces, statuses
+    // and descriptions, not one per item as split made them: ~60 bytes an item.
+    let namespace = ''
+    let status = '' as ReleaseStatus
+    let description = ''
     for (let i = 0; i < n; i++) {
       const revision = Number(revisions[i])
-      const status = statuses[i]!
-      const description = descriptions[i]!
-      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace: namespaces[i]!, name: names[i]! }
+      if (statuses[i] !== status) status = statuses[i]!
+      if (descriptions[i] !== description) description = descriptions[i]!
+      if (namespaces[i] !== namespace) namespace = namespaces[i]!
+      const key = { projectId: scope.projectId, flavor: scope.flavor, clusterId: scope.clusterId, namespace, name: names[i]! }
       const cached = this.#latest.get(releaseKeyString(key))
       if (cached) {
         if (cached.revision !== revision || cached.status !== status || cached.description !== description) return undefined
         list.push(cached)
       } else list.push(new ListedRevision(key, revision, status, description, this.#loadRevision))
+    }
+    // A whole list (not a stream's page, which passes through) lends its items' answers to shows:
+    // ranges of its one Buffer, which the list cache keeps anyway.
+    if (releases !== undefined && this.#cacheable) {
+      const { open, separator, close } = codec.joints
+      const gap = Buffer.byteLength(separator)
+      let at = Buffer.byteLength(open)
+      const shares: Array<[number, number]> = []
+      for (let i = 0; i < n; i++) {
+        const end = at + Number(lengths[i])
+        shares.push([at, end])
+        at = end + gap
+      }
+      // The lengths must add up to the answer, else it is not laid out as assumed: nothing is lent.
+      if (at - gap + Buffer.byteLength(close) === row.answer.length) {
+        shares.forEach(([start, end], i) => this.#answerCache.share(list[i]!.key, list[i]!, row.answer!, start, end))
+      }
     }
     return { list, answer: row.answer }
   }
@@ -1088,6 +1139,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
   #forget(key: ReleaseKey): void {
     const id = releaseKeyString(key)
     this.#latest.delete(id)
+    this.#answerCache.delete(key)
     this.#history.delete(id)
     this.#lists.forget(listGroup(key, undefined))
     this.#lists.forget(listGroup(key, key.namespace))
@@ -1095,6 +1147,7 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   #forgetAll(): void {
     this.#latest.clear()
+    this.#answerCache.clear()
     this.#history.clear()
     this.#lists.clear()
     this.#work = null

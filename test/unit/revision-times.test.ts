@@ -44,4 +44,34 @@ describe('RevisionTimes', () => {
     expect(times.get(key, 1)).toEqual({ operation: 'install', startedAt: new Date('2026-03-01T08:00:00Z'), endedAt: new Date('2026-03-01T08:00:30Z') })
     expect(store.applied).toBe(2)
   })
+
+  it('forgets the revisions of the releases a reset removes, in its scope only', () => {
+    const clock = new ManualClock('2026-03-01T08:00:00Z')
+    const times = new RevisionTimes(clock)
+    const repo = times.observe(new Store() as unknown as ReleaseRepository)
+    const other: ReleaseKey = { ...key, namespace: 'm' }
+    for (const k of [key, other]) repo.apply(k, { ...none, pending: { key: k, operation: 'install', revision: 1, baseRevision: null, dueAt: null, outcome: 'succeed', failureReason: null } })
+
+    times.forget({ projectId: 'p', namespace: 'n' })
+    expect(times.get(key, 1)).toBeUndefined()
+    expect(times.get(other, 1)).toEqual({ operation: 'install', startedAt: new Date('2026-03-01T08:00:00Z'), endedAt: null })
+    times.forget({})
+    expect(times.get(other, 1)).toBeUndefined()
+    expect(times.size).toBe(0)
+  })
+
+  it('forgets the oldest timing first once full; a timing noted again is the newest', () => {
+    const times = new RevisionTimes(new ManualClock('2026-03-01T08:00:00Z'))
+    const repo = times.observe(new Store() as unknown as ReleaseRepository)
+    const start = (revision: number) =>
+      repo.apply(key, { ...none, pending: { key, operation: 'upgrade', revision, baseRevision: null, dueAt: null, outcome: 'succeed', failureReason: null } })
+    for (let revision = 1; revision <= 100_000; revision++) start(revision)
+    start(1)
+    start(100_001)
+    expect(times.size).toBe(100_000)
+    expect(times.get(key, 1)?.operation).toBe('upgrade')
+    expect(times.get(key, 2)).toBeUndefined()
+    expect(times.get(key, 3)?.operation).toBe('upgrade')
+    expect(times.get(key, 100_001)?.operation).toBe('upgrade')
+  })
 })
