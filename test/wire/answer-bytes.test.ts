@@ -7,6 +7,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { JOURNAL_BODY_LIMIT } from '../../src/control/journal.js'
 import type { Revision } from '../../src/releases/release.js'
 import { releaseAnswers, releaseBytes, releaseListBytes, toReleaseResp } from '../../src/wire/cce/release-mapper.js'
 import { ReleaseListSchema, ReleaseRespSchema } from '../../src/wire/cce/release-schemas.js'
@@ -106,6 +107,8 @@ describe('a list longer than WHOLE_LIST_MAX', () => {
     const entry = t.control.journal.list({ limit: 1 })[0]!
     expect(entry.response_body_truncated).toBe(true)
     expect(res.payload.startsWith(entry.response_body!)).toBe(true)
+    // The answer's first JOURNAL_BODY_LIMIT bytes (ASCII here), whatever chunks it was sent in.
+    expect(entry.response_body).toHaveLength(JOURNAL_BODY_LIMIT)
     // A filtered list that is short again is answered whole.
     const short = await t.app.inject({ method: 'GET', url: '/cce/cam/v3/clusters/big/releases?namespace=a', headers: AUTH })
     expect(short.headers['content-length']).toBeDefined()

@@ -9,7 +9,8 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { clipBody } from '../../control/journal.js'
+import { clipBody, JOURNAL_BODY_LIMIT } from '../../control/journal.js'
+import { RETURN_MEMORY_AFTER_BYTES, returnMemoryAfterStream } from '../../control/release-memory.js'
 import type { Revision } from '../../releases/release.js'
 import { JSON_TYPE } from '../common/json-type.js'
 import { cachedListBytes, keepListBytes, releaseBytes } from './release-mapper.js'
@@ -22,6 +23,13 @@ import { cachedListBytes, keepListBytes, releaseBytes } from './release-mapper.j
 export const TURN_BYTES = 512 * 1024
 /** Bytes per later turn of a stream: smaller, as other clients' requests wait between them. */
 const STREAM_TURN_BYTES = 128 * 1024
+
+/**
+ * Parts at least this big (a page of stored answers, ~77 KB for 100 releases) are pushed as they
+ * are; smaller ones (items serialized one by one) are joined into one chunk. Copying every page
+ * into a chunk of its turn doubled the memory a long stream churns outside the heap.
+ */
+const PUSH_AS_IS = 16 * 1024
 
 const OPEN = Buffer.from('[')
 const COMMA = Buffer.from(',')
@@ -83,16 +91,23 @@ function serializeTurn(items: Iterator<Revision | Joined>, first: boolean, budge
 
 function stream(req: FastifyRequest, reply: FastifyReply, items: Iterator<Revision | Joined>, head: Buffer[] | null): FastifyReply {
   let first = head === null
-  let pending = head ? Buffer.concat(head) : null
+  let pending = head
+  let sent = 0
   // The journal keeps the head of the answer (onSend sees a stream, not bytes).
-  const journal = (bytes: Buffer) => {
-    if (!req.journalResponse) req.journalResponse = { text: clipBody(bytes).text, truncated: true }
+  const journal = (parts: Buffer[]) => {
+    if (!req.journalResponse) req.journalResponse = { text: clipBody(headOf(parts)).text, truncated: true }
+  }
+  const push = (readable: Readable, parts: Buffer[]) => {
+    journal(parts)
+    for (const chunk of chunksOf(parts)) {
+      sent += chunk.length
+      readable.push(chunk)
+    }
   }
   const readable = new Readable({
     read() {
       if (pending) {
-        journal(pending)
-        this.push(pending)
+        push(this, pending)
         pending = null
         return
       }
@@ -106,12 +121,45 @@ function stream(req: FastifyRequest, reply: FastifyReply, items: Iterator<Revisi
           return
         }
         first = false
-        const bytes = Buffer.concat(turn.parts)
-        journal(bytes)
-        this.push(bytes)
-        if (turn.done) this.push(null)
+        push(this, turn.parts)
+        if (turn.done) {
+          this.push(null)
+          // What a long stream read (pages from SQLite) is garbage now: see release-memory.ts.
+          if (sent >= RETURN_MEMORY_AFTER_BYTES) returnMemoryAfterStream()
+        }
       })
     },
   })
   return reply.type(JSON_TYPE).send(readable)
+}
+
+/** A turn's parts as chunks to push: big ones as they are, runs of small ones joined. */
+function chunksOf(parts: Buffer[]): Buffer[] {
+  const chunks: Buffer[] = []
+  let run: Buffer[] = []
+  const flush = () => {
+    if (run.length > 0) chunks.push(run.length === 1 ? run[0]! : Buffer.concat(run))
+    run = []
+  }
+  for (const part of parts) {
+    if (part.length < PUSH_AS_IS) run.push(part)
+    else {
+      flush()
+      chunks.push(part)
+    }
+  }
+  flush()
+  return chunks
+}
+
+/** The first bytes of the parts, enough for the journal to keep (and know that more followed). */
+function headOf(parts: Buffer[]): Buffer {
+  const kept: Buffer[] = []
+  let size = 0
+  for (const part of parts) {
+    if (size > JOURNAL_BODY_LIMIT) break
+    kept.push(part.subarray(0, JOURNAL_BODY_LIMIT + 1 - size))
+    size += kept.at(-1)!.length
+  }
+  return Buffer.concat(kept)
 }
