@@ -15,8 +15,13 @@ export function resolveLogFormat(format: LogFormat | 'auto', stdoutIsTty = Boole
 export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json', out: NodeJS.WritableStream = process.stdout): Logger {
   const options = { level, base: { name: 'cce-release-emulator' } }
   let stream: pino.DestinationStream
+  let bytes: LineBytes | undefined
   if (resolveLogFormat(format) === 'json') {
-    stream = out === process.stdout ? perTurn(out) : (out as pino.DestinationStream)
+    if (out === process.stdout) {
+      const turns = perTurn(out)
+      stream = turns
+      bytes = turns
+    } else stream = out as pino.DestinationStream
   } else {
     const colour = out === process.stdout && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
     // pino hands the stream each serialised line; re-reading it costs a JSON.parse per line, which
@@ -24,7 +29,7 @@ export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json
     stream = { write: (line: string) => out.write(prettyLine(line, colour)) }
   }
   const logger = pino(options, stream)
-  lineSinks.set(logger, (line) => stream.write(line))
+  lineSinks.set(logger, { write: (line) => stream.write(line), bytes })
   return logger
 }
 
@@ -35,10 +40,22 @@ export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json
  */
 export interface LineSink {
   write(line: string): void
+  /** Present when lines may be written as bytes straight into the stream's buffer. */
+  bytes: LineBytes | undefined
   bindings: string
 }
 
-const lineSinks = new WeakMap<object, (line: string) => void>()
+/**
+ * A line written as bytes: `reserve(n)` makes room for n bytes in `buffer` and returns where
+ * they start; `commit(end)` ends the line there (nothing is written without it).
+ */
+export interface LineBytes {
+  readonly buffer: Buffer
+  reserve(n: number): number
+  commit(end: number): void
+}
+
+const lineSinks = new WeakMap<object, { write: (line: string) => void; bytes: LineBytes | undefined }>()
 
 /**
  * The sink of a logger made by createLogger, or of a child of one (Fastify logs through a child
@@ -46,8 +63,8 @@ const lineSinks = new WeakMap<object, (line: string) => void>()
  */
 export function lineSinkOf(logger: object): LineSink | null {
   for (let l: object | null = logger; l !== null; l = Object.getPrototypeOf(l) as object | null) {
-    const write = lineSinks.get(l)
-    if (write) return { write, bindings: (logger as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '' }
+    const sink = lineSinks.get(l)
+    if (sink) return { write: sink.write, bytes: sink.bytes, bindings: (logger as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '' }
   }
   return null
 }
@@ -68,7 +85,7 @@ const SLAB_BYTES = 64 * 1024
  * strings, a turn's lines (and, while a slow reader holds the stream, every turn's since) were
  * young objects each scavenge had to copy and promote: a tenth of a show's CPU.
  */
-export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream {
+export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream & LineBytes {
   let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
   /** Bytes [start, end) of the slab are this turn's, not yet handed to the stream. */
   let start = 0
@@ -85,23 +102,32 @@ export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream {
     handOver()
   }
   process.once('exit', flush)
+  const reserve = (n: number): number => {
+    if (slab.length - end < n) {
+      // The lines before go first, in order; the new slab starts empty.
+      handOver()
+      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n))
+      start = end = 0
+    }
+    return end
+  }
+  const commit = (at: number): void => {
+    end = at
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
   return {
+    get buffer() {
+      return slab
+    },
+    reserve,
+    commit,
     write(line: string): void {
       // A UTF-16 code unit is at most 3 UTF-8 bytes: the exact length only when it may not fit.
-      if (slab.length - end < line.length * 3) {
-        const bytes = Buffer.byteLength(line, 'utf8')
-        if (slab.length - end < bytes) {
-          // The lines before it go first, in order; the new slab starts empty.
-          handOver()
-          slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes))
-          start = end = 0
-        }
-      }
-      end += slab.write(line, end, 'utf8')
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
+      const at = slab.length - end < line.length * 3 ? reserve(Buffer.byteLength(line, 'utf8')) : end
+      commit(at + slab.write(line, at, 'utf8'))
     },
   }
 }
