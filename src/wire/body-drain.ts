@@ -9,22 +9,14 @@
  * DRAIN_MAX_MS the socket is destroyed (a client sending gigabytes gets a reset, not our time).
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Enough for every body a test suite sends by mistake; loopback reads it in well under a second. */
 export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
 export const DRAIN_MAX_MS = 10_000
 const DRAIN_BOUNDS = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }
 
-export function registerBodyDrain(app: FastifyInstance, bounds = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }): void {
-  // Callback style: it runs on every answer.
-  app.addHook('onSend', (req, reply, payload, done) => {
-    drainUnread(req, reply, bounds)
-    done(null, payload)
-  })
-}
-
-/** The onSend step (the app runs it first in its one onSend hook). */
+/** The first step of the app's onSend hook (src/app.ts), for every answer. */
 export function drainUnread(req: FastifyRequest, reply: FastifyReply, bounds = DRAIN_BOUNDS): void {
   const raw = req.raw
   // A request without a body (every GET) is not yet `complete` while it is answered in the turn
