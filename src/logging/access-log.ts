@@ -65,6 +65,8 @@ export function accessLine(bindings: string, reqId: string, method: string, path
 }
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0))
+const LEVEL_TIME = ascii('{"level":30,"time":')
+const REQ_ID = ascii(',"reqId":"')
 const METHOD = ascii('","method":"')
 const PATH = ascii('","path":"')
 const STATUS = ascii('","status":')
@@ -75,19 +77,8 @@ const NULL = ascii('null')
 const MSG = ascii(',"msg":"')
 const END = ascii('"}\n')
 const MS = ascii('ms')
-/** `{"level":30,"time":<ms><bindings>,"reqId":"` for the last millisecond and bindings seen: most lines share it. */
-let prefixMs = -1
-let prefixBindings = ''
-let prefix = new Uint8Array(0)
-
-function prefixOf(now: number, bindings: string): Uint8Array {
-  if (now !== prefixMs || bindings !== prefixBindings) {
-    prefixMs = now
-    prefixBindings = bindings
-    prefix = Buffer.from(`{"level":30,"time":${now}${bindings},"reqId":"`, 'utf8')
-  }
-  return prefix
-}
+let bindingsText = ''
+let bindingsBytes = new Uint8Array(0)
 
 const put = (buf: Buffer, at: number, bytes: Uint8Array): number => {
   for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!
@@ -104,12 +95,12 @@ const putPlain = (buf: Buffer, at: number, s: string): number => {
   return at + s.length
 }
 
-/** An HTTP status code's three digits (other numbers are not written here). */
-const putStatus = (buf: Buffer, at: number, n: number): number => {
-  buf[at] = 48 + Math.floor(n / 100)
-  buf[at + 1] = 48 + (Math.floor(n / 10) % 10)
-  buf[at + 2] = 48 + (n % 10)
-  return at + 3
+/** A non-negative integer's digits. */
+const putInt = (buf: Buffer, at: number, n: number): number => {
+  let digits = 1
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+  for (let i = at + digits - 1, x = n; i >= at; i--, x = Math.floor(x / 10)) buf[i] = 48 + (x % 10)
+  return at + digits
 }
 
 /**
@@ -118,13 +109,17 @@ const putStatus = (buf: Buffer, at: number, n: number): number => {
  * escaping, where the line is the template's as it is; false (nothing written) otherwise.
  */
 export function writeAccessBytes(out: LineBytes, bindings: string, id: string, method: string, path: string, status: number, ms: string, operation: string | null, now = Date.now()): boolean {
-  if (status < 100 || status > 999) return false
-  const head = prefixOf(now, bindings)
+  if (bindings !== bindingsText) {
+    bindingsText = bindings
+    bindingsBytes = Buffer.from(bindings, 'utf8')
+  }
   const op = operation ?? ''
-  let at = out.reserve(128 + head.length + 2 * (id.length + method.length + path.length + op.length + ms.length))
+  let at = out.reserve(128 + bindingsBytes.length + 2 * (id.length + method.length + path.length + op.length + ms.length))
   const buf = out.buffer
-  buf.set(head, at)
-  at += head.length
+  at = put(buf, at, LEVEL_TIME)
+  at = putInt(buf, at, now)
+  at = put(buf, at, bindingsBytes)
+  at = put(buf, at, REQ_ID)
   const idAt = at
   at = putPlain(buf, at, id)
   if (at < 0) return false
@@ -141,7 +136,7 @@ export function writeAccessBytes(out: LineBytes, bindings: string, id: string, m
   const pathEnd = at
   at = put(buf, at, STATUS)
   const statusAt = at
-  at = putStatus(buf, at, status)
+  at = putInt(buf, at, status)
   const statusEnd = at
   at = put(buf, at, DURATION)
   at = putPlain(buf, at, ms)
