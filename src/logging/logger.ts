@@ -15,13 +15,8 @@ export function resolveLogFormat(format: LogFormat | 'auto', stdoutIsTty = Boole
 export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json', out: NodeJS.WritableStream = process.stdout): Logger {
   const options = { level, base: { name: 'cce-release-emulator' } }
   let stream: pino.DestinationStream
-  let bytes: LineBytes | undefined
   if (resolveLogFormat(format) === 'json') {
-    if (out === process.stdout) {
-      const turns = perTurn(out)
-      stream = turns
-      bytes = turns
-    } else stream = out as pino.DestinationStream
+    stream = out === process.stdout ? perTurn(out) : (out as pino.DestinationStream)
   } else {
     const colour = out === process.stdout && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
     // pino hands the stream each serialised line; re-reading it costs a JSON.parse per line, which
@@ -29,7 +24,7 @@ export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json
     stream = { write: (line: string) => out.write(prettyLine(line, colour)) }
   }
   const logger = pino(options, stream)
-  lineSinks.set(logger, { write: (line) => stream.write(line), bytes })
+  lineSinks.set(logger, (line) => stream.write(line))
   return logger
 }
 
@@ -40,22 +35,10 @@ export function createLogger(level: LogLevel, format: LogFormat | 'auto' = 'json
  */
 export interface LineSink {
   write(line: string): void
-  /** Present when lines may be written as bytes straight into the stream's buffer. */
-  bytes: LineBytes | undefined
   bindings: string
 }
 
-/**
- * A line written as bytes: `reserve(n)` makes room for n bytes in `buffer` and returns where
- * they start; `commit(end)` ends the line there (nothing is written without it).
- */
-export interface LineBytes {
-  readonly buffer: Buffer
-  reserve(n: number): number
-  commit(end: number): void
-}
-
-const lineSinks = new WeakMap<object, { write: (line: string) => void; bytes: LineBytes | undefined }>()
+const lineSinks = new WeakMap<object, (line: string) => void>()
 
 /**
  * The sink of a logger made by createLogger, or of a child of one (Fastify logs through a child
@@ -63,8 +46,8 @@ const lineSinks = new WeakMap<object, { write: (line: string) => void; bytes: Li
  */
 export function lineSinkOf(logger: object): LineSink | null {
   for (let l: object | null = logger; l !== null; l = Object.getPrototypeOf(l) as object | null) {
-    const sink = lineSinks.get(l)
-    if (sink) return { write: sink.write, bytes: sink.bytes, bindings: (logger as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '' }
+    const write = lineSinks.get(l)
+    if (write) return { write, bindings: (logger as Record<symbol, string | undefined>)[pino.symbols.chindingsSym] ?? '' }
   }
   return null
 }
@@ -85,7 +68,7 @@ const SLAB_BYTES = 64 * 1024
  * strings, a turn's lines (and, while a slow reader holds the stream, every turn's since) were
  * young objects each scavenge had to copy and promote: a tenth of a show's CPU.
  */
-export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream & LineBytes {
+export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream {
   let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
   /** Bytes [start, end) of the slab are this turn's, not yet handed to the stream. */
   let start = 0
@@ -102,32 +85,23 @@ export function perTurn(out: NodeJS.WritableStream): pino.DestinationStream & Li
     handOver()
   }
   process.once('exit', flush)
-  const reserve = (n: number): number => {
-    if (slab.length - end < n) {
-      // The lines before go first, in order; the new slab starts empty.
-      handOver()
-      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n))
-      start = end = 0
-    }
-    return end
-  }
-  const commit = (at: number): void => {
-    end = at
-    if (!scheduled) {
-      scheduled = true
-      setImmediate(flush)
-    }
-  }
   return {
-    get buffer() {
-      return slab
-    },
-    reserve,
-    commit,
     write(line: string): void {
       // A UTF-16 code unit is at most 3 UTF-8 bytes: the exact length only when it may not fit.
-      const at = slab.length - end < line.length * 3 ? reserve(Buffer.byteLength(line, 'utf8')) : end
-      commit(at + slab.write(line, at, 'utf8'))
+      if (slab.length - end < line.length * 3) {
+        const bytes = Buffer.byteLength(line, 'utf8')
+        if (slab.length - end < bytes) {
+          // The lines before it go first, in order; the new slab starts empty.
+          handOver()
+          slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes))
+          start = end = 0
+        }
+      }
+      end += slab.write(line, end, 'utf8')
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
     },
   }
 }
