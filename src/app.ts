@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify'
 import type { Clock } from './clock.js'
 import { DEFAULT_JOURNAL_SIZE, type EmulatorConfig } from './config.js'
 import { ControlPlane, faultRandom } from './control/control-plane.js'
@@ -44,7 +44,7 @@ import { cceDialect } from './wire/cce/dialect.js'
 import { releaseAnswers } from './wire/cce/release-mapper.js'
 import { cloudpodsDialect } from './wire/cloudpods/dialect.js'
 import { clientErrorHandler } from './wire/client-errors.js'
-import { registerHeadRequests, routeHeadAsGet } from './wire/head-requests.js'
+import { restoreHeadMethod, routeHeadAsGet } from './wire/head-requests.js'
 import { MAX_PATH_PARAM_LENGTH } from './wire/common/schemas.js'
 import { CompileWarmer, sharedCompilers } from './wire/compilers.js'
 import { registerFaultHook, registerJournal } from './wire/control/hooks.js'
@@ -53,13 +53,13 @@ import { dashboardRoutes } from './wire/control/dashboard-routes.js'
 import { collectOperations } from './wire/control/operation-catalog.js'
 import { uiRoutes } from './wire/control/ui-routes.js'
 import { dialectErrorHandler, DialectRouter, type Dialect, type DialectContext } from './wire/dialect.js'
-import { registerBodyDrain } from './wire/body-drain.js'
+import { drainUnread } from './wire/body-drain.js'
 import { WritePacer } from './wire/write-pacing.js'
 import { registerMethodNotAllowed } from './wire/method-not-allowed.js'
 import { chartPartEncoding, optionalNullableBodies } from './wire/openapi-shape.js'
 import { registerJsonParser } from './wire/json-body.js'
 import { parseQuerystring } from './wire/querystring.js'
-import { newRequestId, registerRequestContext } from './wire/request-context.js'
+import { decorateRequestContext, enterRequestContext, newRequestId } from './wire/request-context.js'
 import { KeystoneService } from './auth/keystone.js'
 import { SqliteKeystoneTokenRepository } from './storage/keystone-token-repository.js'
 
@@ -194,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   })
   // A file's WAL is checkpointed on a worker thread: no commit waits for a checkpoint's fsyncs.
   // A WAL restart holds writes (not reads) for one short pass; see wal-checkpointer.ts.
+  let noteWrites: ((req: FastifyRequest) => void) | undefined
   const checkpointer = db.memory ? undefined : new WalCheckpointer(db, {
     holdWrites: async () => {
       const release = pacer.hold()
@@ -207,7 +208,8 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
     // one changed no row: it starts no pass (nor, before the first write, the worker thread).
     const totalChanges = db.prepare('SELECT total_changes()').pluck()
     let changesSeen = totalChanges.get() as number
-    app.addHook('onResponse', (req, _reply, done) => {
+    // Run by the one onResponse hook below.
+    noteWrites = (req) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const changes = totalChanges.get() as number
         if (changes !== changesSeen) {
@@ -215,8 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
           checkpointer.committed()
         }
       }
-      done()
-    })
+    }
     app.addHook('onClose', () => checkpointer.close())
   }
   // Starts no thread until the first package is read; closing the app stops it.
@@ -309,48 +310,92 @@ export async function buildApp(deps: AppDeps): Promise<EmulatorApp> {
   control.registerResetter('cloudpods_repos', (scope) => (Object.values(scope).some((v) => v !== undefined) ? 0 : repos.reset()))
   control.registerReadiness('database', () => db.open && db.pragma('user_version', { simple: true }) === MIGRATIONS.length)
 
-  registerHeadRequests(app)
   registerJsonParser(app)
-  registerBodyDrain(app)
-  // No answer leaves while a write it may have seen is uncommitted: acknowledged means durable.
-  app.addHook('onSend', (_req, _reply, payload, done) => {
-    if (!batch.pending) return done(null, payload)
-    batch.durable().then(() => done(null, payload), (err: unknown) => done(err as Error))
+  decorateRequestContext(app)
+  const journaled = registerJournal(app, journal, clock, dialects)
+  const refuseMethod = registerMethodNotAllowed(app, dialects, clock)
+  // Root-level hooks: they cover every dialect, present and future. One hook per phase runs
+  // each feature's step in order, as hooks of their own would: each hook Fastify runs is a
+  // closure call, a `reply.sent` check and a callback on every request.
+  //
+  // onSend: the rest of an unread body drained (body-drain.ts); then no answer leaves while a
+  // write it may have seen is uncommitted (acknowledged means durable); then the journal keeps
+  // the answer as sent.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    drainUnread(req, reply)
+    if (!batch.pending) {
+      journaled?.keepAnswer(req, payload)
+      return done(null, payload)
+    }
+    batch.durable().then(
+      () => {
+        journaled?.keepAnswer(req, payload)
+        done(null, payload)
+      },
+      (err: unknown) => done(err as Error),
+    )
   })
+  // onResponse: the WAL checkpointer hears of writes outside the batches; the journal records.
+  // (The access line, src/logging/access-log.ts, is registered after the app is built.)
+  if (noteWrites || journaled) {
+    const writes = noteWrites
+    app.addHook('onResponse', (req, reply, done) => {
+      writes?.(req)
+      journaled?.record(req, reply)
+      done()
+    })
+  }
   // Reads show every due operation settled. A backlog (a restart, a clock advance, a realistic
   // profile's installs falling due together) is settled a slice per turn while reads (and, while
   // it runs, writes) wait; the health probe never waits. Free when nothing is due. Writes are
   // paced: at most WRITES_PER_TURN, and WRITE_BUDGET_MS of them, start in one turn (see write-pacing.ts).
   const pacer = new WritePacer(WRITES_PER_TURN, WRITES_PER_TURN_WHILE_READING, undefined, { ms: WRITE_BUDGET_MS, connectingMs: WRITE_BUDGET_CONNECTING_MS })
   app.server.on('connection', () => pacer.noteConnection())
-  app.addHook('onRequest', (req, _reply, done) => {
-    // The URL, not routeOptions: that getter builds an object on every call.
-    if (req.url === '/_emulator/health' || req.url.startsWith('/_emulator/health?')) return done()
-    const read = req.method === 'GET' || req.method === 'HEAD'
-    if (read) pacer.noteRead()
-    const start = read ? () => done() : () => pacer.admit(() => done())
+  const { defaultProjectId } = config
+  // onRequest, after the pacing: X-Request-Id and the project; the journal notes the arrival;
+  // for a path nothing routes, a 405 when the path takes other methods, else (below a dialect's
+  // route scope) that dialect's request hook, as its routes run it (CCE's X-Project-Id check),
+  // before the 404 (Dialect.notFoundScopes).
+  const admitted = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    // As Fastify does before each hook: the pacing may have waited.
+    if (reply.sent) return
+    let hook: onRequestHookHandler | undefined
     try {
-      if (!releases.draining) {
-        if (!read || releases.settleSome(SETTLE_SLICE).taken < SETTLE_SLICE) return start()
+      enterRequestContext(req, reply, defaultProjectId)
+      journaled?.arrive(req)
+      if (req.is404) {
+        if (refuseMethod(req, reply)) return
+        hook = dialects.notFoundHook(req.url)
       }
     } catch (err) {
       return done(err as Error)
     }
-    releases.drain().then(start, (err: unknown) => done(err as Error))
-  })
-  registerRequestContext(app, config.defaultProjectId)
-  // Root-level hooks: they cover every dialect, present and future, and skip /_emulator.
-  registerJournal(app, journal, clock, dialects)
-  registerFaultHook(app, faults, dialects, clock)
-  registerMethodNotAllowed(app, dialects, clock)
-  // After the root's hooks, as a dialect's own would run: an unknown path below one of its route
-  // scopes meets its request hook (CCE's X-Project-Id check) before the 404 (Dialect.notFoundScopes).
+    if (hook) hook.call(app, req, reply, done)
+    else done()
+  }
   app.addHook('onRequest', (req, reply, done) => {
-    if (!req.is404) return done()
-    const hook = dialects.notFoundHook(req.url)
-    if (!hook) return done()
-    hook.call(app, req, reply, done)
+    // First of all: a HEAD request gets its method back (head-requests.ts).
+    restoreHeadMethod(req)
+    // The URL, not routeOptions: that getter builds an object on every call.
+    if (req.url === '/_emulator/health' || req.url.startsWith('/_emulator/health?')) return admitted(req, reply, done)
+    const read = req.method === 'GET' || req.method === 'HEAD'
+    if (read) pacer.noteRead()
+    try {
+      if (!releases.draining) {
+        if (!read) return pacer.admit(() => admitted(req, reply, done))
+        // A read that need not wait (most requests) goes on at once, without a closure.
+        if (releases.settleSome(SETTLE_SLICE).taken < SETTLE_SLICE) return admitted(req, reply, done)
+      }
+    } catch (err) {
+      return done(err as Error)
+    }
+    releases.drain().then(
+      () => (read ? admitted(req, reply, done) : pacer.admit(() => admitted(req, reply, done))),
+      (err: unknown) => done(err as Error),
+    )
   })
+  // preValidation: fault injection (it reads the parsed body).
+  registerFaultHook(app, faults, dialects, clock)
   // On the root: the control plane's schemas reference them, and OpenAPI lists them once.
   for (const dialect of served) for (const schema of dialect.schemas ?? []) app.addSchema(schema)
 

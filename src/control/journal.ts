@@ -82,6 +82,8 @@ export const JOURNAL_HELD_BYTES = 16 * 1024 * 1024
 export class Journal {
   #ring: Array<Slot | undefined>
   #ids: number[]
+  /** The large body each slot's record refers to, if any (see hold): let go when the slot is built or reused. */
+  #heldAt: Array<Buffer | null>
   #next = 0
   #size = 0
   #seq = 0
@@ -93,6 +95,7 @@ export class Journal {
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('journal capacity must be a non-negative integer')
     this.#ring = new Array<Slot | undefined>(capacity)
     this.#ids = new Array<number>(capacity).fill(0)
+    this.#heldAt = new Array<Buffer | null>(capacity).fill(null)
   }
 
   get size(): number {
@@ -120,7 +123,7 @@ export class Journal {
 
   record(entry: Omit<JournalEntry, 'id'>): void {
     const id = this.#count(entry.status)
-    if (this.capacity > 0) this.#put(id, { id, ...entry })
+    if (this.capacity > 0) this.#put(id, { id, ...entry }, null)
   }
 
   /**
@@ -131,8 +134,9 @@ export class Journal {
    */
   defer(status: number, entry: EntryBuilder | DeferredEntry): void {
     const id = this.#count(status)
-    if (this.capacity > 0) this.#put(id, entry)
-    else if (typeof entry !== 'function' && entry.held) this.#release(entry.held)
+    const held = typeof entry === 'function' ? null : entry.held
+    if (this.capacity > 0) this.#put(id, entry, held)
+    else if (held) this.#release(held)
   }
 
   /**
@@ -169,13 +173,15 @@ export class Journal {
     return this.#seq
   }
 
-  #put(id: number, slot: Slot): void {
-    const old = this.#ring[this.#next]
-    if (old !== undefined && typeof old !== 'function' && 'build' in old && old.held) this.#release(old.held)
-    this.#ring[this.#next] = slot
-    this.#ids[this.#next] = id
-    this.#next = (this.#next + 1) % this.capacity
-    this.#size = Math.min(this.#size + 1, this.capacity)
+  #put(id: number, slot: Slot, held: Buffer | null): void {
+    const at = this.#next
+    const old = this.#heldAt[at]
+    if (old) this.#release(old)
+    this.#ring[at] = slot
+    this.#ids[at] = id
+    this.#heldAt[at] = held
+    this.#next = at + 1 === this.capacity ? 0 : at + 1
+    if (this.#size < this.capacity) this.#size += 1
   }
 
   /** Newest first. */
@@ -191,7 +197,11 @@ export class Journal {
       if (typeof slot === 'function') e = this.#ring[at] = { id, ...slot() }
       else if ('build' in slot) {
         e = this.#ring[at] = { id, ...slot.build() }
-        if (slot.held) this.#release(slot.held)
+        const held = this.#heldAt[at]
+        if (held) {
+          this.#heldAt[at] = null
+          this.#release(held)
+        }
       } else e = slot
       if (accepts(e, filter)) out.push(e)
     }
@@ -202,6 +212,7 @@ export class Journal {
     const n = this.#size
     this.#ring = new Array<Slot | undefined>(this.capacity)
     this.#ids.fill(0)
+    this.#heldAt.fill(null)
     this.#held.clear()
     this.#heldBytes = 0
     this.#next = 0

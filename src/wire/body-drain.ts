@@ -9,24 +9,22 @@
  * DRAIN_MAX_MS the socket is destroyed (a client sending gigabytes gets a reset, not our time).
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Enough for every body a test suite sends by mistake; loopback reads it in well under a second. */
 export const DRAIN_MAX_BYTES = 64 * 1024 * 1024
 export const DRAIN_MAX_MS = 10_000
+const DRAIN_BOUNDS = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }
 
-export function registerBodyDrain(app: FastifyInstance, bounds = { maxBytes: DRAIN_MAX_BYTES, maxMs: DRAIN_MAX_MS }): void {
-  // Callback style: it runs on every answer.
-  app.addHook('onSend', (req, reply, payload, done) => {
-    const raw = req.raw
-    // A request without a body (every GET) is not yet `complete` while it is answered in the turn
-    // its headers arrived, yet has nothing left to read: no timer and listeners for it.
-    if (!raw.complete && hasBody(req.headers) && !raw.destroyed && !reply.raw.headersSent) {
-      reply.removeHeader('connection')
-      drain(raw, bounds.maxBytes, bounds.maxMs)
-    }
-    done(null, payload)
-  })
+/** The first step of the app's onSend hook (src/app.ts), for every answer. */
+export function drainUnread(req: FastifyRequest, reply: FastifyReply, bounds = DRAIN_BOUNDS): void {
+  const raw = req.raw
+  // A request without a body (every GET) is not yet `complete` while it is answered in the turn
+  // its headers arrived, yet has nothing left to read: no timer and listeners for it.
+  if (!raw.complete && hasBody(req.headers) && !raw.destroyed && !reply.raw.headersSent) {
+    reply.removeHeader('connection')
+    drain(raw, bounds.maxBytes, bounds.maxMs)
+  }
 }
 
 const hasBody = (headers: IncomingHttpHeaders): boolean =>

@@ -10,7 +10,7 @@
  * again, so the access line, the journal, fault rules and the 405 check see the request as sent.
  */
 import type { IncomingMessage } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 
 const routedAsGet = Symbol('routed as GET')
 type Raw = IncomingMessage & { [routedAsGet]?: true }
@@ -24,10 +24,7 @@ export function routeHeadAsGet(req: Raw): string {
   return req.url!
 }
 
-/** Registers the hook that gives a HEAD request its method back: first, before any other onRequest hook. */
-export function registerHeadRequests(app: FastifyInstance): void {
-  app.addHook('onRequest', (req, _reply, done) => {
-    if ((req.raw as Raw)[routedAsGet]) req.raw.method = 'HEAD'
-    done()
-  })
+/** Gives a HEAD request its method back: the first step of the app's onRequest hook (src/app.ts). */
+export function restoreHeadMethod(req: FastifyRequest): void {
+  if ((req.raw as Raw)[routedAsGet]) req.raw.method = 'HEAD'
 }

@@ -4,7 +4,7 @@
  * sending TRACE /v2/charts learns the path exists and what it takes. Fastify's router only knows
  * "no route for this method and path", so the routes are indexed here as they are added.
  */
-import type { FastifyInstance, HTTPMethods } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { Clock } from '../clock.js'
 import type { DialectRouter } from './dialect.js'
 
@@ -21,7 +21,11 @@ function matcherOf(url: string): RegExp {
   return new RegExp(`^${segments.join('/')}$`)
 }
 
-export function registerMethodNotAllowed(app: FastifyInstance, dialects: DialectRouter, clock: Clock): void {
+/**
+ * Indexes the routes as they are added, and returns the onRequest step: true when it answered
+ * the request (a 405), for a request nothing was routed to (req.is404) only.
+ */
+export function registerMethodNotAllowed(app: FastifyInstance, dialects: DialectRouter, clock: Clock): (req: FastifyRequest, reply: FastifyReply) => boolean {
   const routes = new Map<string, RouteShape>()
   app.addHook('onRoute', (route) => {
     const methods = ([] as HTTPMethods[]).concat(route.method)
@@ -32,9 +36,7 @@ export function registerMethodNotAllowed(app: FastifyInstance, dialects: Dialect
     routes.set(route.url, shape)
   })
 
-  // Callback style: it runs on every request (and returns at once unless nothing was routed).
-  app.addHook('onRequest', (req, reply, done) => {
-    if (!req.is404) return done()
+  return (req, reply) => {
     const path = req.url.split('?')[0]!
     // Allow names the methods of the most specific template matching the path, as the OpenAPI
     // document groups them; a less specific one (Cloudpods' /:id/:spec) may serve others too.
@@ -42,10 +44,11 @@ export function registerMethodNotAllowed(app: FastifyInstance, dialects: Dialect
     const best = Math.max(...matching.map((r) => r.literals))
     const allowed = new Set<string>()
     for (const r of matching) if (r.literals === best) for (const m of r.methods) allowed.add(m)
-    if (allowed.size === 0 || allowed.has(req.method)) return done()
+    if (allowed.size === 0 || allowed.has(req.method)) return false
     const allow = [...allowed].sort().join(', ')
     const dialect = dialects.forUrl(req.url)
     const { statusCode, body } = dialect.renderError(dialect.methodNotAllowed(req.method, req.url, allow), clock.now())
     reply.code(statusCode).header('allow', allow).type('application/json').send(body)
-  })
+    return true
+  }
 }

@@ -5,7 +5,7 @@
  * lives in ./auth.ts.
  */
 import { randomFillSync } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,12 +30,22 @@ export function newRequestId(): string {
   return pool.toString('hex', at, at + 16)
 }
 
-export function registerRequestContext(app: FastifyInstance, defaultProjectId: string): void {
+/** The request's X-Request-Id answer header and starting project. */
+export function enterRequestContext(req: FastifyRequest, reply: FastifyReply, defaultProjectId: string): void {
+  reply.header('x-request-id', req.id)
+  req.projectId = defaultProjectId
+}
+
+export function decorateRequestContext(app: FastifyInstance): void {
   app.decorateRequest('projectId', '')
+}
+
+/** The context as a hook of its own (the app runs enterRequestContext in its one onRequest hook). */
+export function registerRequestContext(app: FastifyInstance, defaultProjectId: string): void {
+  decorateRequestContext(app)
   // Callback style: it runs on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (req, reply, done) => {
-    reply.header('x-request-id', req.id)
-    req.projectId = defaultProjectId
+    enterRequestContext(req, reply, defaultProjectId)
     done()
   })
 }

@@ -5,7 +5,7 @@
  * its facts (operation names, flavor, cluster, namespace, name, chart) and renders a fault's error
  * in its own body.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../../clock.js'
 import type { FaultStore, RequestFacts } from '../../control/faults.js'
 import { JOURNAL_BODY_LIMIT, keepBody, keptText, redactBody, redactHeaders, type DeferredEntry, type Journal, type JournalEntry, type KeptBody } from '../../control/journal.js'
@@ -60,28 +60,37 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultStore, dial
   })
 }
 
-export function registerJournal(app: FastifyInstance, journal: Journal, clock: Clock, dialects: DialectRouter): void {
+/** The journal's part of each request, run by the app's one hook per phase (src/app.ts). */
+export interface JournalSteps {
+  /** onRequest: notes the arrival of an API request (not the control plane's). */
+  arrive(req: FastifyRequest): void
+  /** onSend: keeps the answer as sent. */
+  keepAnswer(req: FastifyRequest, payload: unknown): void
+  /** onResponse: records the entry. */
+  record(req: FastifyRequest, reply: FastifyReply): void
+}
+
+/** Decorates the request for the journal; null when the journal is off (size 0). */
+export function registerJournal(app: FastifyInstance, journal: Journal, clock: Clock, dialects: DialectRouter): JournalSteps | null {
   registerRouteOf(app)
   app.decorateRequest('journalResponse', null)
   app.decorateRequest('arrivedAt', null)
-  if (!journal.enabled) return
-  // Callback-style hooks: these run on every request, and an async hook costs a promise each.
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (!isControl(req)) req.arrivedAt = clock.now()
-    done()
-  })
-  app.addHook('onSend', (req, _reply, payload, done) => {
-    if (req.arrivedAt) {
-      // A large Buffer is kept as is until onResponse decides whether the entry may refer to it.
-      if (Buffer.isBuffer(payload)) req.journalResponse = payload
-      else if (typeof payload === 'string') req.journalResponse = keepBody(payload)
-    }
-    done(null, payload)
-  })
-  app.addHook('onResponse', (req, reply, done) => {
-    if (req.arrivedAt) journal.defer(reply.statusCode, new RequestRecord(req, reply.statusCode, reply.elapsedTime, dialects, journal))
-    done()
-  })
+  if (!journal.enabled) return null
+  return {
+    arrive: (req) => {
+      if (!isControl(req)) req.arrivedAt = clock.now()
+    },
+    keepAnswer: (req, payload) => {
+      if (req.arrivedAt) {
+        // A large Buffer is kept as is until onResponse decides whether the entry may refer to it.
+        if (Buffer.isBuffer(payload)) req.journalResponse = payload
+        else if (typeof payload === 'string') req.journalResponse = keepBody(payload)
+      }
+    },
+    record: (req, reply) => {
+      if (req.arrivedAt) journal.defer(reply.statusCode, new RequestRecord(req, reply.statusCode, reply.elapsedTime, dialects, journal))
+    },
+  }
 }
 
 /**
