@@ -9,7 +9,7 @@
 // file started again with --serve-bare (Fastify 5 sending the very bytes the emulator answered)
 // or --serve-node (a bare node http server, for start-up).
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -76,10 +76,13 @@ async function main() {
   }
   const stop = (proc, signal = 'SIGTERM') => new Promise((r) => { proc.once('exit', r); proc.kill(signal); procs.delete(proc) })
   const emulator = (db, extra = []) => spawnServer([cli, '--port', '0', '--db', db, '--charts', charts, ...extra])
-  /** An emulator logging at warn: no ready line to read its URL from, so a free port is picked first and polled. */
-  const quietEmulator = async (db) => {
+  /**
+   * An emulator whose URL is not read off its output (logging at warn, it writes no ready line;
+   * logging to a file, no pipe is read): a free port is picked first and polled.
+   */
+  const polledEmulator = async (db, extra, stdout) => {
     const port = await new Promise((resolve) => { const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)) }) })
-    const proc = spawn(process.execPath, [cli, '--port', String(port), '--db', db, '--charts', charts, '--journal-size', '0', '--log-level', 'warn'], { stdio: 'ignore' })
+    const proc = spawn(process.execPath, [cli, '--port', String(port), '--db', db, '--charts', charts, ...extra], { stdio: ['ignore', stdout, 'ignore'] })
     procs.add(proc)
     const url = `http://127.0.0.1:${port}`
     for (let i = 0; ; i++) {
@@ -91,6 +94,9 @@ async function main() {
       await new Promise((r) => setTimeout(r, 50))
     }
   }
+  const quietEmulator = (db) => polledEmulator(db, ['--journal-size', '0', '--log-level', 'warn'], 'ignore')
+  /** Defaults, its log written to a file as `> emulator.log` would: no process on these cores reads it. */
+  const fileLoggingEmulator = (db) => polledEmulator(db, [], openSync(join(dir, 'emulator.log'), 'w'))
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
   const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
@@ -200,18 +206,27 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
     for (const [label, body] of Object.entries(bodies)) console.log(`  ${label}: ${Buffer.byteLength(body)} bytes`)
     writeFileSync(join(dir, 'bodies.json'), JSON.stringify(Object.fromEntries(Object.entries(bodies).map(([k, v]) => [k.replace(/\W+/g, '_'), v]))))
     const bare = await spawnServer([self, '--serve-bare', join(dir, 'bodies.json')])
+    /** app-7 of a second emulator, with the same 50 releases and history as the first's. */
+    const showOn = async (server) => {
+      const at = `${server.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`
+      await load(`${server.url}/cce/cam/v3/clusters/bench/releases`, 50, (i) => ({ name: `app-${i}`, namespace: 'default' }), 4)
+      for (let v = 0; v < 4; v++) await call(at, 'PUT', { action: 'upgrade', chart_id: NGINX, values: { replicaCount: v } })
+      await call(at)
+      return at
+    }
     // The same show on an emulator without the request journal and the access line: what those
     // two cost on the read path (the README's figure for them).
     const quiet = await quietEmulator(join(dir, 'quiet.db'))
-    const quietBase = `${quiet.url}/cce/cam/v3/clusters/bench/releases`
-    const quietItem = `${quiet.url}/cce/cam/v3/clusters/bench/namespace/default/releases/app-7`
-    await load(quietBase, 50, (i) => ({ name: `app-${i}`, namespace: 'default' }), 4)
-    for (let v = 0; v < 4; v++) await call(quietItem, 'PUT', { action: 'upgrade', chart_id: NGINX, values: { replicaCount: v } })
-    await call(quietItem)
+    const quietItem = await showOn(quiet)
+    // And on one with every default whose log goes to a file: the piped runs above pay for this
+    // process reading ~6 MB/s of access lines on the same two cores.
+    const filed = await fileLoggingEmulator(join(dir, 'filed.db'))
+    const filedItem = await showOn(filed)
     const runs = new Map()
     const add = (k, r) => runs.set(k, [...(runs.get(k) ?? []), r])
     for (let round = 0; round < ROUNDS; round++) {
       add('show, quiet', await wrk(quietItem))
+      add('show, log to a file', await wrk(filedItem))
       for (const [label, url] of cases) {
         add(`bare ${label}`, await wrk(`${bare.url}/b/${label.replace(/\W+/g, '_')}`))
         add(label, await wrk(url))
@@ -224,12 +239,14 @@ request = function() return wrk.format(nil, base .. ${pathOf}) end
     }
     for (const [label, , target] of cases) report(label, med(runs.get(label)), med(runs.get(`bare ${label}`)), target)
     report('  show, --journal-size 0 --log-level warn', med(runs.get('show, quiet')), med(runs.get('bare show')), '(what the journal and access line cost)')
+    report('  show, defaults, its log to a file', med(runs.get('show, log to a file')), med(runs.get('bare show')), '(what reading its log through a pipe costs)')
     report('create (file db, durable)', med(runs.get('create')), med(runs.get('bare create')), '≥ 5000/s, p99 < 50 ms')
     const alone = med(runs.get('show'))
     const mixed = med(runs.get('show next to creates'))
     report('show next to a full create load', mixed, null, '≥ 0.5x show alone', `→ ${(mixed.rps / alone.rps).toFixed(2)}x show alone`)
     await stop(bare.proc)
     await stop(quiet.proc)
+    await stop(filed.proc)
     await stop(s.proc)
   } else {
     const db = join(dir, 'scale.db')
