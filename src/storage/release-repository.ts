@@ -1,5 +1,5 @@
 /** SQLite implementation of the release domain's ReleaseRepository port. */
-import { AnswerCache } from './answer-cache.js'
+import { AnswerCache, type CachedAnswer } from './answer-cache.js'
 import { ChartValuesTable } from './chart-values.js'
 import type { DatabaseHandle } from './db.js'
 import type { GroupCommit } from './group-commit.js'
@@ -623,17 +623,20 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return revisions
   }
 
+  /** A cached answer's revision, handed its bytes on its first show (not on every one). */
+  #shown(kept: CachedAnswer): Revision {
+    if (!kept.adopted) {
+      this.answers!.adopt(kept.revision, kept.bytes())
+      kept.adopted = true
+    }
+    return kept.revision
+  }
+
   latest(key: ReleaseKey): Revision | null {
     // A stored answer in memory (see AnswerCache), handed to its revision on the first show.
     // First: it is current as #latest is (a write drops both), and cheaper to find.
     const kept = this.#answerCache.get(key)
-    if (kept) {
-      if (!kept.adopted) {
-        this.answers!.adopt(kept.revision, kept.bytes())
-        kept.adopted = true
-      }
-      return kept.revision
-    }
+    if (kept) return this.#shown(kept)
     const id = releaseKeyString(key)
     const cached = this.#latest.hit(id)
     if (cached !== undefined) return cached
@@ -645,12 +648,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       const [number, status, description, bytes] = answer
       revision = new ListedRevision(keyParams(key), number, status, description, this.#loadRevision)
       // Its copy is what the revision answers with: the row's Buffer is freed.
-      const kept = this.#cacheable ? this.#answerCache.copy(revision.key, revision, bytes) : undefined
-      this.answers!.adopt(revision, kept ? kept.bytes() : bytes)
-      if (kept) {
-        kept.adopted = true
-        return revision
-      }
+      if (this.#cacheable) return this.#shown(this.#answerCache.copy(revision.key, revision, bytes))
+      this.answers!.adopt(revision, bytes)
     } else {
       const row = this.stmts.latest.get(keyParams(key))
       revision = row ? this.#fromLatest(row) : null
