@@ -59,9 +59,7 @@ export function returnMemoryAfterStream(): void {
   streamCollection = setTimeout(() => {
     streamCollection = undefined
     lastStreamCollection = performance.now()
-    if (getHeapStatistics().used_heap_size > STREAM_COLLECT_MAX_HEAP) return
-    collector()()
-    setTimeout(trimNativeHeap, TRIM_AFTER_MS).unref()
+    if (getHeapStatistics().used_heap_size <= STREAM_COLLECT_MAX_HEAP) collectThenTrim()
   }, delay)
   streamCollection.unref()
 }
@@ -70,14 +68,19 @@ export function returnMemoryAfterStream(): void {
 export function returnMemorySoon(): void {
   setImmediate(() => {
     collector()()
-    // The collection freed the answers' native memory (V8 may finish freeing backing stores on
-    // its own threads just after): then the free pages go back to the system. A second
-    // collection first lets V8 give back the pages the first one emptied (heap 72 → 40 MB
-    // committed after resetting 100,000 releases); with nothing left to mark it is short.
-    // Each in a turn of its own: 30-40 ms apiece after resetting 20,000 releases, other clients wait for each.
-    setTimeout(() => {
-      collect!()
-      setTimeout(trimNativeHeap, TRIM_AFTER_MS).unref()
-    }, TRIM_AFTER_MS).unref()
+    // A second collection before the trim lets V8 give back the pages the first one emptied
+    // (heap 72 → 40 MB committed after resetting 100,000 releases); with nothing left to mark it
+    // is short. Each in a turn of its own: 30-40 ms apiece after resetting 20,000 releases, and
+    // other clients wait for each.
+    setTimeout(collectThenTrim, TRIM_AFTER_MS).unref()
   })
+}
+
+/**
+ * One full collection, then what it freed outside V8's heap goes back to the system (V8 may
+ * finish freeing backing stores on its own threads just after: the trim waits TRIM_AFTER_MS).
+ */
+function collectThenTrim(): void {
+  collector()()
+  setTimeout(trimNativeHeap, TRIM_AFTER_MS).unref()
 }
