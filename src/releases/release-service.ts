@@ -14,29 +14,30 @@ import type { ChartCatalog, KubeResource, ListCursor, ReleaseFilter, ReleaseRepo
 import type { Outcome, PendingOperation, ReleaseKey, Revision, Scope, Values } from './release.js'
 import { effectiveValues, upgradeConfig, validateValuesDepth, validateValuesSize } from './values.js'
 
-export interface CreateInput {
+/** The one-write option of create, upgrade and rollback. */
+export interface OneWrite {
+  /**
+   * The caller answers from the revision the operation returns and reads nothing else back in
+   * the write's transaction, so an operation that ends the moment it starts (the fast profile)
+   * may be stored already ended: one write instead of the write and its settling (see
+   * completeAtOnce). The answer still shows the operation as it started (PENDING_*); every read
+   * after it shows the outcome, as it would once the batch settled it. A caller that reads the
+   * release back in the same transaction (the Cloudpods dialect answers from its own rows) leaves
+   * it off, and sees the pending state.
+   */
+  oneWrite?: boolean | undefined
+}
+
+export interface CreateInput extends OneWrite {
   name: string
   namespace: string
   chartId: string
   version: string
   values: Values
   dryRun: boolean
-  /** See OneWrite. */
-  oneWrite?: boolean | undefined
 }
 
-/**
- * `oneWrite`: the caller answers from the revision the operation returns and reads nothing else
- * back in the write's transaction, so an operation that ends the moment it starts (the fast
- * profile) may be stored already ended: one write instead of the write and its settling (see
- * completeAtOnce). The answer still shows the operation as it started (PENDING_*); every read
- * after it shows the outcome, as it would once the batch settled it. A caller that reads the
- * release back in the same transaction (the Cloudpods dialect answers from its own rows) leaves
- * it off, and sees the pending state.
- */
-export type OneWrite = Pick<CreateInput, 'oneWrite'>
-
-export interface UpgradeInput {
+export interface UpgradeInput extends OneWrite {
   chartId: string
   /** A version (constraint) for catalogs that take one (Cloudpods); CCE leaves it undefined. */
   version?: string | undefined
@@ -44,15 +45,11 @@ export interface UpgradeInput {
   dryRun: boolean
   resetValues: boolean
   reuseValues: boolean
-  /** See OneWrite. */
-  oneWrite?: boolean | undefined
 }
 
-export interface RollbackInput {
+export interface RollbackInput extends OneWrite {
   target: number | undefined
   dryRun: boolean
-  /** See OneWrite. */
-  oneWrite?: boolean | undefined
 }
 
 export interface ReleaseServiceDeps {
