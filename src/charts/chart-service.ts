@@ -17,7 +17,7 @@ import { AlreadyExistsError, NotFoundError, QuotaExceededError, ValidationError 
 import type { ChartRef, Values } from '../releases/release.js'
 import type { SqliteChartRepository } from '../storage/chart-repository.js'
 import { packageDigest } from '../storage/chart-repository.js'
-import type { Chart, ChartScope } from './chart.js'
+import { valuesJsonOf, type Chart, type ChartScope } from './chart.js'
 import { chartPackageFileName, inlineChartReader, stableChartId, type ChartPackage, type ChartPackageLimits, type ChartPackageReader, type ChartTemplate } from './chart-package.js'
 
 /** The documented keys of the multipart `parameters` JSON string (spec §2.6). */
@@ -209,8 +209,7 @@ export class ChartService {
 
   /** The same as JSON text, without parsing the stored text first. */
   valuesJson(scope: ChartScope, id: string): string {
-    const chart = this.get(scope, id)
-    return chart.valuesJson ?? JSON.stringify(chart.values)
+    return valuesJsonOf(this.get(scope, id))
   }
 
   quota(scope: ChartScope): ChartQuota {

@@ -42,3 +42,6 @@ export interface ChartContent {
   packageBytes: Buffer
   templates: ChartTemplate[]
 }
+
+/** A chart's defaults as JSON text: the text read with them when at hand, else serialized. */
+export const valuesJsonOf = (chart: Chart): string => chart.valuesJson ?? JSON.stringify(chart.values)

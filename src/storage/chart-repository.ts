@@ -1,6 +1,6 @@
 /** SQLite store of chart packages (table `charts`, migration 003). */
 import { createHash } from 'node:crypto'
-import type { Chart, ChartContent, ChartScope } from '../charts/chart.js'
+import { valuesJsonOf, type Chart, type ChartContent, type ChartScope } from '../charts/chart.js'
 import type { ChartTemplate } from '../charts/chart-package.js'
 import type { Flavor } from '../releases/release.js'
 import { ChartValuesTable } from './chart-values.js'
@@ -175,7 +175,7 @@ export class SqliteChartRepository {
          VALUES (@projectId, @flavor, @id, @name, @version, @description, @iconUrl, @appVersion, @public, @visible, @source, @readme,
            @valuesHash, @templatesJson, @package, @sha256, @createdAt, @updatedAt)`,
       )
-      .run(chartParams(chart, content, this.#values.put(chart.valuesJson ?? JSON.stringify(chart.values))))
+      .run(chartParams(chart, content, this.#values.put(valuesJsonOf(chart))))
   }
 
   /** Replaces everything about the chart with this id (its id and created_at stay as given). */
@@ -188,7 +188,7 @@ export class SqliteChartRepository {
            templates_json = @templatesJson, package = @package, package_sha256 = @sha256, created_at = @createdAt, updated_at = @updatedAt
          WHERE ${SCOPE} AND id = @id`,
       )
-      .run(chartParams(chart, content, this.#values.put(chart.valuesJson ?? JSON.stringify(chart.values))))
+      .run(chartParams(chart, content, this.#values.put(valuesJsonOf(chart))))
     if (info.changes !== 1) throw new Error(`chart ${chart.id} vanished during an update`)
     this.#values.sweep()
   }

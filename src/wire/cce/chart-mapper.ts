@@ -1,5 +1,5 @@
 /** Chart ⇄ CCE wire shapes. */
-import type { Chart } from '../../charts/chart.js'
+import { valuesJsonOf, type Chart } from '../../charts/chart.js'
 import { chartPackageFileName } from '../../charts/chart-package.js'
 import { rfc3339 } from '../common/schemas.js'
 import type { ChartResp } from './chart-schemas.js'
@@ -8,7 +8,7 @@ export function toChartResp(c: Chart): ChartResp {
   return {
     id: c.id,
     name: c.name,
-    values: c.valuesJson ?? JSON.stringify(c.values),
+    values: valuesJsonOf(c),
     translate: '',
     instruction: c.readme ? 'README.md' : '',
     version: c.version,
