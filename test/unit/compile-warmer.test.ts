@@ -59,7 +59,9 @@ describe('CompileWarmer', () => {
     warmer.first([() => order.push('load'), () => order.push('warm')])
     const before = compiled
     warmer.start(0)
-    await new Promise((r) => setTimeout(r, 1))
+    // From the turn its first step ran: a wall-clock wait let several of its turns pass on a
+    // loaded machine (CI saw all three done by the first look).
+    while (order.length === 0) await turn()
     const seen: string[] = []
     for (let i = 0; i < 4; i++) {
       seen.push(`${order.join('+')}|${compiled - before}`)
